@@ -1,0 +1,148 @@
+package id.penjaga.agent.daemon;
+
+import id.penjaga.agent.config.AgentConfig;
+import id.penjaga.agent.config.HumanDuration;
+import id.penjaga.agent.metrics.MetricsServer;
+import id.penjaga.agent.report.CollectorClient;
+import id.penjaga.agent.report.HeartbeatTask;
+import id.penjaga.agent.report.ReportSender;
+import id.penjaga.agent.report.Spool;
+import id.penjaga.agent.schedule.AgentScheduler;
+import id.penjaga.agent.schedule.RunLedger;
+import id.penjaga.agent.schedule.Schedule;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code penjaga-agent run}: wires the scheduler, the reporter and the metrics endpoint together. */
+public final class AgentDaemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AgentDaemon.class);
+
+  private final AgentConfig config;
+  private final String version;
+  private final Clock clock;
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private MetricsServer metricsServer;
+  private boolean closed;
+
+  public AgentDaemon(AgentConfig config, String version, Clock clock) {
+    this.config = config;
+    this.version = version;
+    this.clock = clock;
+  }
+
+  public void start() throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().commonTags("agent", config.agent().id());
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    Gauge.builder("penjaga.agent.info", () -> 1)
+        .description("Always 1; the labels name the agent's version")
+        .tag("version", version)
+        .register(registry);
+
+    Spool spool =
+        new Spool(
+            config.stateDir().resolve("spool"),
+            config.spool().maxSize().bytes(),
+            config.agent().id(),
+            version,
+            clock);
+    Gauge.builder("penjaga.spool.pending.reports", spool, s -> quietly(s::pendingCount))
+        .description("Reports written to disk and not yet acknowledged by the collector")
+        .register(registry);
+    FunctionCounter.builder("penjaga.spool.dropped.samples", spool, Spool::droppedSamples)
+        .description("Sample reports (heartbeats) left out because the spool was full")
+        .register(registry);
+
+    if (config.collectorLink().isPresent()) {
+      AgentConfig.CollectorLink link = config.collectorLink().get();
+      CollectorClient client =
+          new CollectorClient(link.url(), link.tokenFile().read(), link.timeout());
+      ReportSender sender = new ReportSender(spool, client, new Random());
+      FunctionCounter.builder("penjaga.reports.sent", sender, ReportSender::sentCount)
+          .description("Reports acknowledged by the collector")
+          .register(registry);
+      FunctionCounter.builder("penjaga.reports.send.failures", sender, ReportSender::failureCount)
+          .description("Attempts to send a report that did not reach the collector")
+          .register(registry);
+      Gauge.builder(
+              "penjaga.reports.last.success.timestamp.seconds",
+              sender,
+              s -> s.lastSuccessEpochMs() / 1000.0)
+          .description("When the collector last acknowledged a report (Unix time)")
+          .register(registry);
+      sender.start();
+      started.add(sender);
+      log.info("reporting to {}", client.endpoint());
+    } else {
+      log.info("no collector configured: records stay in {}", spool.directory());
+    }
+
+    AgentScheduler scheduler =
+        new AgentScheduler(new RunLedger(config.stateDir().resolve("schedule.json")), clock, 4);
+    scheduler.register(
+        new HeartbeatTask(spool, clock), new Schedule.Every(config.heartbeat().interval()));
+    scheduler.start();
+    started.add(scheduler);
+    log.info("heartbeat every {}", HumanDuration.format(config.heartbeat().interval()));
+
+    if (config.metrics().enabled()) {
+      metricsServer = new MetricsServer(config.metrics().listen(), registry);
+      metricsServer.start();
+      started.add(metricsServer);
+      log.info("metrics on http://{}/metrics", config.metrics().listen());
+    }
+    log.info("penjaga-agent {} started as {}", version, config.agent().id());
+  }
+
+  /** The port the metrics endpoint is bound to (useful when configured as 0), or -1 when off. */
+  public int metricsPort() {
+    return metricsServer != null ? metricsServer.port() : -1;
+  }
+
+  private static double quietly(IoCount count) {
+    try {
+      return count.get();
+    } catch (IOException e) {
+      return Double.NaN;
+    }
+  }
+
+  private interface IoCount {
+    long get() throws IOException;
+  }
+
+  /** Stops in the reverse order of start: the metrics endpoint, the scheduler (after its running jobs), the sender. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (int i = started.size() - 1; i >= 0; i--) {
+      try {
+        started.get(i).close();
+      } catch (Exception e) {
+        log.warn("while stopping {}: {}", started.get(i).getClass().getSimpleName(), e.toString());
+      }
+    }
+    log.info("penjaga-agent stopped");
+  }
+}

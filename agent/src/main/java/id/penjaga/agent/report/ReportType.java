@@ -1,0 +1,28 @@
+package id.penjaga.agent.report;
+
+/** The kinds of report in the contract. Later parts of the agent add their own. */
+public enum ReportType {
+  HEARTBEAT("heartbeat", true);
+
+  private final String wireName;
+  private final boolean sample;
+
+  ReportType(String wireName, boolean sample) {
+    this.wireName = wireName;
+    this.sample = sample;
+  }
+
+  /** The value of the report's {@code type} field. */
+  public String wireName() {
+    return wireName;
+  }
+
+  /**
+   * Whether the report is a sample that a later one supersedes (a heartbeat) and may therefore be
+   * left out when the spool is full. Records of SOP activity (backup runs, failures, restore tests)
+   * are never left out.
+   */
+  public boolean sample() {
+    return sample;
+  }
+}

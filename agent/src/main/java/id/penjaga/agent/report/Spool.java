@@ -1,0 +1,219 @@
+package id.penjaga.agent.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The on-disk queue of reports. A report is durable (written, fsync'd, renamed into place) before
+ * anyone tries to send it, and leaves the queue only when the collector has acknowledged it. The
+ * daemon and CLI commands may append at the same time: a file lock keeps sequence numbers unique.
+ */
+public final class Spool {
+  private static final Logger log = LoggerFactory.getLogger(Spool.class);
+  private static final String SUFFIX = ".json";
+  private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
+
+  private final Path dir;
+  private final Path rejectedDir;
+  private final long maxBytes;
+  private final String agentId;
+  private final String agentVersion;
+  private final Clock clock;
+  private final AtomicLong droppedSamples = new AtomicLong();
+  private final List<Runnable> listeners = new ArrayList<>();
+
+  public Spool(Path dir, long maxBytes, String agentId, String agentVersion, Clock clock)
+      throws IOException {
+    this.dir = dir.toAbsolutePath().normalize();
+    this.rejectedDir = this.dir.resolve("rejected");
+    this.maxBytes = maxBytes;
+    this.agentId = agentId;
+    this.agentVersion = agentVersion;
+    this.clock = clock;
+    Files.createDirectories(rejectedDir);
+  }
+
+  /** Called after every append, so a sender can wake up. */
+  public synchronized void onAppend(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Appends a report durably and returns it, or returns empty when it is a sample and the spool is
+   * full (counted in {@link #droppedSamples()}).
+   */
+  public Optional<Report> append(ReportType type, JsonNode body) throws IOException {
+    Report report;
+    // File locks keep processes apart but are held per JVM: threads queue on a JVM-wide lock first.
+    ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(dir, d -> new ReentrantLock());
+    local.lock();
+    try (FileChannel lockChannel =
+            FileChannel.open(
+                dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock ignored = lockChannel.lock()) {
+      if (type.sample() && pendingBytes() >= maxBytes) {
+        droppedSamples.incrementAndGet();
+        log.warn("spool is full ({} bytes); {} report left out", maxBytes, type.wireName());
+        return Optional.empty();
+      }
+      long seq = nextSequence();
+      report =
+          new Report(
+              Report.SCHEMA_VERSION,
+              agentId,
+              seq,
+              type.wireName(),
+              clock.instant().toString(),
+              agentVersion,
+              body);
+      writeDurably(dir.resolve(fileName(seq)), report.toJson());
+    } finally {
+      local.unlock();
+    }
+    List<Runnable> toCall;
+    synchronized (this) {
+      toCall = List.copyOf(listeners);
+    }
+    toCall.forEach(Runnable::run);
+    return Optional.of(report);
+  }
+
+  /** Pending reports, oldest first. */
+  public List<Path> pending(int limit) throws IOException {
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      ds.forEach(files::add);
+    }
+    files.sort(null);
+    return files.size() > limit ? files.subList(0, limit) : files;
+  }
+
+  public int pendingCount() throws IOException {
+    return pending(Integer.MAX_VALUE).size();
+  }
+
+  public long pendingBytes() throws IOException {
+    long total = 0;
+    for (Path p : pending(Integer.MAX_VALUE)) {
+      try {
+        total += Files.size(p);
+      } catch (NoSuchFileException e) {
+        // sent and removed meanwhile by another process
+      }
+    }
+    return total;
+  }
+
+  /** Removes a report the collector has acknowledged. */
+  public void acknowledge(Path file) throws IOException {
+    Files.deleteIfExists(file);
+  }
+
+  /**
+   * Moves a report the collector refused for good (malformed, too large) aside, where it is kept
+   * for an administrator rather than deleted.
+   */
+  public void reject(Path file, String reason) throws IOException {
+    Path target = rejectedDir.resolve(file.getFileName());
+    try {
+      Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    writeDurably(
+        rejectedDir.resolve(file.getFileName() + ".reason"),
+        (reason + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  public long droppedSamples() {
+    return droppedSamples.get();
+  }
+
+  public long rejectedCount() throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(rejectedDir, "*" + SUFFIX)) {
+      long n = 0;
+      for (Path ignored : ds) {
+        n++;
+      }
+      return n;
+    }
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** The highest sequence number ever given, kept in a file so it survives an empty spool. */
+  private long nextSequence() throws IOException {
+    Path seqFile = dir.resolve("sequence");
+    long last = 0;
+    if (Files.exists(seqFile)) {
+      String s = Files.readString(seqFile, StandardCharsets.US_ASCII).trim();
+      if (!s.isEmpty()) {
+        last = Long.parseLong(s);
+      }
+    }
+    for (Path p : pending(Integer.MAX_VALUE)) {
+      last = Math.max(last, sequenceOf(p));
+    }
+    long next = last + 1;
+    writeDurably(seqFile, Long.toString(next).getBytes(StandardCharsets.US_ASCII));
+    return next;
+  }
+
+  static long sequenceOf(Path file) {
+    String name = file.getFileName().toString();
+    return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+  }
+
+  private static String fileName(long seq) {
+    return String.format("%020d%s", seq, SUFFIX);
+  }
+
+  /** Write to a temporary file, fsync it, rename it into place, fsync the directory. */
+  static void writeDurably(Path target, byte[] content) throws IOException {
+    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer buf = ByteBuffer.wrap(content);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
+    }
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // some file systems cannot fsync a directory; the rename is still atomic
+    }
+  }
+}

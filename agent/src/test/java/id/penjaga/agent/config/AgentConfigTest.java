@@ -1,0 +1,244 @@
+package id.penjaga.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import id.penjaga.agent.cli.AgentMain;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentConfigTest {
+  @TempDir Path dir;
+  Path token;
+
+  @BeforeEach
+  void token() throws IOException {
+    token = dir.resolve("agent.token");
+    Files.writeString(token, "secret-token\n");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  static Path projectRoot() {
+    return Path.of(System.getProperty("penjaga.root", "..")).toAbsolutePath().normalize();
+  }
+
+  /** The shipped sample, with its secret file pointed at one this test made. */
+  Path sample() throws IOException {
+    String text = Files.readString(projectRoot().resolve("config/agent.yaml"));
+    Path file = dir.resolve("agent.yaml");
+    Files.writeString(file, text.replace("/etc/penjaga/agent.token", token.toString()));
+    return file;
+  }
+
+  Path write(String yaml) throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, yaml.replace("TOKEN", token.toString()));
+    return file;
+  }
+
+  /** Runs `config check` on a file and returns {exit code, stderr}. */
+  record Outcome(int exit, String out, String err) {}
+
+  static Outcome check(Path file) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = AgentMain.execute("-c", file.toString(), "config", "check");
+      return new Outcome(
+          exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void acceptsTheShippedSample() throws Exception {
+    AgentConfig c = AgentConfig.load(sample());
+    assertThat(c.agent().id()).isEqualTo("lpse-demo");
+    assertThat(c.collectorLink()).isPresent();
+    assertThat(c.collectorLink().get().url().toString()).isEqualTo("http://127.0.0.1:8470");
+    assertThat(c.collectorLink().get().tokenFile().read()).isEqualTo("secret-token");
+    assertThat(c.metrics().listen()).isEqualTo(new HostPort("127.0.0.1", 9464));
+    assertThat(c.heartbeat().interval()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.spool().maxSize().bytes()).isEqualTo(256L << 20);
+    Outcome o = check(sample());
+    assertThat(o.exit()).isZero();
+    assertThat(o.out()).contains("OK").contains("lpse-demo");
+  }
+
+  @Test
+  void minimalConfigRunsStandaloneWithDefaults() throws Exception {
+    AgentConfig c = AgentConfig.load(write("agent:\n  id: lpse-kab-1\n"));
+    assertThat(c.collectorLink()).isEmpty();
+    assertThat(c.metrics().listen().port()).isEqualTo(9464);
+    assertThat(c.metrics().enabled()).isTrue();
+    assertThat(c.stateDir()).isEqualTo(Path.of("/var/lib/penjaga/agent"));
+    assertThat(c.logging().format()).isEqualTo("text");
+  }
+
+  @Test
+  void unknownKeyIsNamedWithLineAndSuggestion() throws IOException {
+    Path f = write("agent:\n  id: a\ncollector:\n  url: http://h:1\n  tokn-file: TOKEN\n");
+    Outcome o = check(f);
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err())
+        .contains(f + ":5:")
+        .contains("collector.tokn-file")
+        .contains("unknown key")
+        .contains("did you mean 'token-file'?");
+  }
+
+  @Test
+  void unknownSectionIsNamed() throws IOException {
+    Outcome o = check(write("agent:\n  id: a\nmetrcs:\n  listen: 127.0.0.1:1\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":3:").contains("metrcs").contains("did you mean 'metrics'?");
+  }
+
+  @Test
+  void wrongTypeIsNamed() throws IOException {
+    Outcome o = check(write("agent:\n  id: a\nmetrics:\n  enabled: maybe\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":4:").contains("metrics.enabled").contains("true or false");
+
+    o = check(write("agent:\n  id: a\nheartbeat: [1, 2]\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":3:").contains("heartbeat").contains("section");
+  }
+
+  @Test
+  void missingRequiredKeyIsNamed() throws IOException {
+    Outcome o = check(write("agent:\n  state-dir: /tmp/x\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("bad.yaml:").contains("agent.id: required key is missing");
+
+    o = check(write("agent:\n  id: a\ncollector:\n  url: http://h:1\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("collector.token-file: required key is missing");
+
+    o = check(write("metrics:\n  enabled: false\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("agent: required key is missing");
+  }
+
+  @Test
+  void invalidDurationAndSizeAreNamed() throws IOException {
+    Outcome o = check(write("agent:\n  id: a\nheartbeat:\n  interval: 5 minutes\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err())
+        .contains(":4:")
+        .contains("heartbeat.interval")
+        .contains("invalid duration \"5 minutes\"");
+
+    o = check(write("agent:\n  id: a\nspool:\n  max-size: 20 gigs\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":4:").contains("spool.max-size").contains("invalid size");
+
+    o = check(write("agent:\n  id: a\nheartbeat:\n  interval: 10ms\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("heartbeat.interval: must be at least 1s");
+  }
+
+  @Test
+  void secretFileMustExistAndBeClosedToOthers() throws IOException {
+    Outcome o =
+        check(
+            write(
+                "agent:\n  id: a\ncollector:\n  url: http://h:1\n  token-file: "
+                    + dir.resolve("nope")
+                    + "\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":5:").contains("collector.token-file").contains("does not exist");
+
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r--r--"));
+    o = check(write("agent:\n  id: a\ncollector:\n  url: http://h:1\n  token-file: TOKEN\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err())
+        .contains(":5:")
+        .contains("collector.token-file")
+        .contains("readable by group or others (mode 0644)")
+        .contains("chmod 600");
+
+    o = check(write("agent:\n  id: a\ncollector:\n  url: http://h:1\n  token-file: " + dir + "\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("is not a regular file");
+  }
+
+  @Test
+  void secretsNeverAppearInMessages() throws IOException {
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r-----"));
+    Outcome o = check(write("agent:\n  id: a\ncollector:\n  url: http://h:1\n  token-file: TOKEN\n"));
+    assertThat(o.err()).doesNotContain("secret-token");
+    assertThat(new SecretFile(token).toString()).doesNotContain("secret-token");
+  }
+
+  @Test
+  void badValuesOfKnownKeysAreNamed() throws IOException {
+    Outcome o = check(write("agent:\n  id: LPSE Demo\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("agent.id").contains("lower-case");
+
+    o = check(write("agent:\n  id: a\ncollector:\n  url: ftp://h\n  token-file: TOKEN\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("collector.url").contains("http://");
+
+    o = check(write("agent:\n  id: a\nmetrics:\n  listen: localhost\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":4:").contains("metrics.listen").contains("host:port");
+
+    o = check(write("agent:\n  id: a\nlogging:\n  format: xml\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("logging.format").contains("text or json");
+  }
+
+  @Test
+  void duplicateKeysAndBrokenYamlAreRefused() throws IOException {
+    Outcome o = check(write("agent:\n  id: a\n  id: b\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":3:").contains("agent.id: key appears twice");
+
+    o = check(write("agent:\n  id: a\n   bad: [x\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":3:").contains("invalid YAML");
+
+    o = check(write(""));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("the file is empty");
+  }
+
+  @Test
+  void missingFileIsAConfigurationError() {
+    Outcome o = check(dir.resolve("absent.yaml"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("absent.yaml: configuration file not found");
+  }
+
+  @Test
+  void loadThrowsConfigException() {
+    assertThatThrownBy(() -> AgentConfig.load(write("agent:\n  idd: a\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("bad.yaml:");
+  }
+
+  @Test
+  void suggestionsPreferTheClosestKey() {
+    assertThat(ConfigMapper.suggestion("intervall", java.util.List.of("interval", "enabled")))
+        .isEqualTo(" (did you mean 'interval'?)");
+    assertThat(ConfigMapper.suggestion("zzz", java.util.List.of("listen", "enabled")))
+        .isEqualTo(" (known keys: enabled, listen)");
+  }
+}

@@ -1,0 +1,135 @@
+package id.penjaga.collector.daemon;
+
+import id.penjaga.collector.config.CollectorConfig;
+import id.penjaga.collector.housekeeping.Housekeeping;
+import id.penjaga.collector.ingest.AgentTokens;
+import id.penjaga.collector.ingest.IngestApi;
+import id.penjaga.collector.ingest.ReportValidator;
+import id.penjaga.collector.metrics.CollectorMetrics;
+import id.penjaga.collector.store.ReportStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code penjaga-collector run}: wires the store, the ingest API, metrics and housekeeping. */
+public final class CollectorDaemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CollectorDaemon.class);
+
+  private final CollectorConfig config;
+  private final String version;
+  private final Clock clock;
+  private Vertx vertx;
+  private HttpServer server;
+  private ReportStore store;
+  private Housekeeping housekeeping;
+  private boolean closed;
+
+  public CollectorDaemon(CollectorConfig config, String version, Clock clock) {
+    this.config = config;
+    this.version = version;
+    this.clock = clock;
+  }
+
+  public void start() throws Exception {
+    Map<String, String> tokens = new LinkedHashMap<>();
+    for (Map.Entry<String, CollectorConfig.AgentEntry> e : config.agents().entrySet()) {
+      tokens.put(e.getKey(), e.getValue().tokenFile().read());
+    }
+    if (tokens.isEmpty()) {
+      log.warn("no agents configured: every report will be refused (401)");
+    }
+    store = ReportStore.open(config.collector().jdbcUrl(), clock);
+
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    Gauge.builder("penjaga.collector.info", () -> 1)
+        .description("Always 1; the labels name the collector's version")
+        .tag("version", version)
+        .register(registry);
+
+    vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
+    Router router = Router.router(vertx);
+    new IngestApi(
+            vertx,
+            store,
+            new AgentTokens(tokens),
+            ReportValidator.bundled(),
+            config.collector().maxReportSize().bytes(),
+            registry)
+        .mount(router);
+    new CollectorMetrics(vertx, store, registry).mount(router);
+    router.get("/").handler(ctx -> ctx.response().end("penjaga-collector " + version + "\n"));
+
+    server =
+        vertx
+            .createHttpServer()
+            .requestHandler(router)
+            .listen(config.collector().listen().port(), config.collector().listen().host())
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+
+    housekeeping =
+        new Housekeeping(
+            store, clock, config.collector().keepHeartbeats(), config.collector().housekeeping());
+    housekeeping.start();
+    log.info(
+        "penjaga-collector {} listening on http://{}:{} ({} agents, store {})",
+        version,
+        config.collector().listen().host(),
+        server.actualPort(),
+        tokens.size(),
+        config.collector().store());
+  }
+
+  /** The port actually bound (useful when configured as 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** Stops taking requests, lets those in flight finish, then closes the store. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (housekeeping != null) {
+        housekeeping.close();
+      }
+      if (server != null) {
+        server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      if (vertx != null) {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      if (store != null) {
+        store.close();
+      }
+    } catch (Exception e) {
+      log.warn("while stopping: {}", e.toString());
+    }
+    log.info("penjaga-collector stopped");
+  }
+
+}

@@ -1,0 +1,178 @@
+package id.penjaga.collector.store;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The collector's store: an SQLite file by default, reached through JDBC, its schema kept by
+ * versioned migrations. Calls block: callers run them on worker threads, never on an event loop.
+ */
+public final class ReportStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ReportStore.class);
+  private final Connection connection;
+  private final Clock clock;
+
+  private ReportStore(Connection connection, Clock clock) {
+    this.connection = connection;
+    this.clock = clock;
+  }
+
+  /** Opens (creating if needed) the store and brings its schema to the newest version. */
+  public static ReportStore open(String jdbcUrl, Clock clock) throws SQLException {
+    MigrateResult migrated =
+        Flyway.configure()
+            .dataSource(jdbcUrl, null, null)
+            .locations("classpath:db/migration")
+            .load()
+            .migrate();
+    if (migrated.migrationsExecuted > 0) {
+      log.info(
+          "store schema migrated from version {} to {}",
+          migrated.initialSchemaVersion == null ? "none" : migrated.initialSchemaVersion,
+          migrated.targetSchemaVersion);
+    }
+    Connection c = DriverManager.getConnection(jdbcUrl);
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      // An acknowledged report must survive a power cut: the agent deletes its copy on our 2xx.
+      s.execute("PRAGMA synchronous=FULL");
+      s.execute("PRAGMA busy_timeout=5000");
+      s.execute("PRAGMA foreign_keys=ON");
+    }
+    c.setAutoCommit(false);
+    return new ReportStore(c, clock);
+  }
+
+  /** What became of a report handed to {@link #insert}. */
+  public enum Outcome {
+    STORED,
+    DUPLICATE
+  }
+
+  /** One report as the ingest API accepted it. */
+  public record IncomingReport(
+      String agent, long seq, String type, int schemaVersion, String agentTime, String agentVersion,
+      String json) {}
+
+  /**
+   * Stores a report once. A repeat of (agent, seq) is not stored again, but still counts as a sign
+   * of life.
+   */
+  public synchronized Outcome insert(IncomingReport r) throws SQLException {
+    long now = clock.millis();
+    try {
+      int inserted;
+      try (PreparedStatement ps =
+          connection.prepareStatement(
+              "INSERT OR IGNORE INTO report"
+                  + " (agent, seq, type, schema_version, agent_time, received_ms, body)"
+                  + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setString(1, r.agent());
+        ps.setLong(2, r.seq());
+        ps.setString(3, r.type());
+        ps.setInt(4, r.schemaVersion());
+        ps.setString(5, r.agentTime());
+        ps.setLong(6, now);
+        ps.setString(7, r.json());
+        inserted = ps.executeUpdate();
+      }
+      try (PreparedStatement ps =
+          connection.prepareStatement(
+              "INSERT INTO agent (id, first_seen_ms, last_seen_ms, last_seq, agent_version)"
+                  + " VALUES (?, ?, ?, ?, ?)"
+                  + " ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,"
+                  + " last_seq = max(agent.last_seq, excluded.last_seq),"
+                  + " agent_version = coalesce(excluded.agent_version, agent.agent_version)")) {
+        ps.setString(1, r.agent());
+        ps.setLong(2, now);
+        ps.setLong(3, now);
+        ps.setLong(4, r.seq());
+        ps.setString(5, r.agentVersion());
+        ps.executeUpdate();
+      }
+      connection.commit();
+      return inserted == 1 ? Outcome.STORED : Outcome.DUPLICATE;
+    } catch (SQLException e) {
+      connection.rollback();
+      throw e;
+    }
+  }
+
+  /** An agent as the store knows it. */
+  public record AgentSeen(String id, Instant firstSeen, Instant lastSeen, long lastSeq, String version) {}
+
+  public synchronized List<AgentSeen> agents() throws SQLException {
+    List<AgentSeen> out = new ArrayList<>();
+    try (PreparedStatement ps =
+            connection.prepareStatement(
+                "SELECT id, first_seen_ms, last_seen_ms, last_seq, agent_version FROM agent"
+                    + " ORDER BY id");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(
+            new AgentSeen(
+                rs.getString(1),
+                Instant.ofEpochMilli(rs.getLong(2)),
+                Instant.ofEpochMilli(rs.getLong(3)),
+                rs.getLong(4),
+                rs.getString(5)));
+      }
+    }
+    connection.commit();
+    return out;
+  }
+
+  /** Counts stored reports of an agent, by type when {@code type} is not null. */
+  public synchronized long countReports(String agent, String type) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT count(*) FROM report WHERE agent = ? AND (? IS NULL OR type = ?)")) {
+      ps.setString(1, agent);
+      ps.setString(2, type);
+      ps.setString(3, type);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long n = rs.getLong(1);
+        connection.commit();
+        return n;
+      }
+    }
+  }
+
+  /**
+   * Deletes heartbeats received before {@code cutoff}, keeping each agent's newest one. Heartbeats
+   * only prove life; the agent table keeps when each agent was last seen.
+   */
+  public synchronized int pruneHeartbeats(Instant cutoff) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "DELETE FROM report WHERE type = 'heartbeat' AND received_ms < ?"
+                + " AND seq < (SELECT max(seq) FROM report r2"
+                + " WHERE r2.agent = report.agent AND r2.type = 'heartbeat')")) {
+      ps.setLong(1, cutoff.toEpochMilli());
+      int n = ps.executeUpdate();
+      connection.commit();
+      return n;
+    } catch (SQLException e) {
+      connection.rollback();
+      throw e;
+    }
+  }
+
+  @Override
+  public synchronized void close() throws SQLException {
+    connection.close();
+  }
+}

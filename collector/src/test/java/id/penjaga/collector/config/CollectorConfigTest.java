@@ -1,0 +1,116 @@
+package id.penjaga.collector.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import id.penjaga.collector.cli.CollectorMain;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CollectorConfigTest {
+  @TempDir Path dir;
+  Path token;
+
+  @BeforeEach
+  void token() throws IOException {
+    token = dir.resolve("lpse-demo");
+    Files.writeString(token, "tok\n");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  static Path projectRoot() {
+    return Path.of(System.getProperty("penjaga.root", "..")).toAbsolutePath().normalize();
+  }
+
+  Path sample() throws IOException {
+    String text = Files.readString(projectRoot().resolve("config/collector.yaml"));
+    Path file = dir.resolve("collector.yaml");
+    Files.writeString(file, text.replace("/etc/penjaga/tokens/lpse-demo", token.toString()));
+    return file;
+  }
+
+  Path write(String yaml) throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, yaml.replace("TOKEN", token.toString()));
+    return file;
+  }
+
+  record Outcome(int exit, String out, String err) {}
+
+  static Outcome check(Path file) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = CollectorMain.execute("-c", file.toString(), "config", "check");
+      return new Outcome(
+          exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void acceptsTheShippedSample() throws Exception {
+    CollectorConfig c = CollectorConfig.load(sample());
+    assertThat(c.collector().listen()).isEqualTo(new HostPort("127.0.0.1", 8470));
+    assertThat(c.collector().store()).isEqualTo("/var/lib/penjaga/collector/collector.db");
+    assertThat(c.collector().jdbcUrl()).isEqualTo("jdbc:sqlite:/var/lib/penjaga/collector/collector.db");
+    assertThat(c.collector().keepHeartbeats()).isEqualTo(Duration.ofDays(30));
+    assertThat(c.collector().housekeeping().quartz()).isEqualTo("0 15 3 * * ?");
+    assertThat(c.agents()).containsOnlyKeys("lpse-demo");
+    assertThat(c.agents().get("lpse-demo").tokenFile().read()).isEqualTo("tok");
+    Outcome o = check(sample());
+    assertThat(o.exit()).isZero();
+    assertThat(o.out()).contains("OK").contains("lpse-demo");
+  }
+
+  @Test
+  void eachKindOfBadInputNamesFileLineAndKey() throws IOException {
+    String[][] cases = {
+      // yaml, expected line, expected key, expected words
+      {"collector:\n  listen: 127.0.0.1:1\n  stor: /x\n", ":3:", "collector.stor", "did you mean 'store'?"},
+      {"collector:\n  listen: 1\n", ":2:", "collector.listen", "host:port"},
+      {"collector:\n  max-report-size: big\n", ":2:", "collector.max-report-size", "invalid size"},
+      {"collector:\n  keep-heartbeats: forever\n", ":2:", "collector.keep-heartbeats", "invalid duration"},
+      {"collector:\n  housekeeping: \"daily\"\n", ":2:", "collector.housekeeping", "five crontab fields"},
+      {"collector:\n  housekeeping: \"99 3 * * *\"\n", ":2:", "collector.housekeeping", "invalid cron"},
+      {"collector: {}\nagents:\n  lpse-demo:\n    tokenfile: TOKEN\n", ":4:", "agents.lpse-demo.tokenfile", "did you mean 'token-file'?"},
+      {"collector: {}\nagents:\n  lpse-demo: {}\n", ":3:", "agents.lpse-demo.token-file", "required key is missing"},
+      {"agents: {}\n", ":1:", "collector", "required key is missing"},
+      {"collector: {}\nagents:\n  lpse-demo:\n    token-file: /nonexistent/tok\n", ":4:", "agents.lpse-demo.token-file", "does not exist"},
+      {"collector: {}\nagents: [a, b]\n", ":2:", "agents", "section"},
+      {"collector: {}\nagents:\n  LPSE Demo:\n    token-file: TOKEN\n", ":3:", "agents.LPSE Demo", "lower-case"},
+      {"collector:\n  store: jdbc:mysql://x/y\n", ":2:", "collector.store", "SQLite"},
+    };
+    for (String[] c : cases) {
+      Outcome o = check(write(c[0]));
+      assertThat(o.exit()).as(c[0]).isEqualTo(2);
+      assertThat(o.err()).as(c[0]).contains("bad.yaml" + c[1]).contains(c[2]).contains(c[3]);
+    }
+  }
+
+  @Test
+  void tokenFileOpenToOthersIsRefused() throws IOException {
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-rw-r--"));
+    Outcome o = check(write("collector: {}\nagents:\n  lpse-demo:\n    token-file: TOKEN\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err())
+        .contains("bad.yaml:4:")
+        .contains("agents.lpse-demo.token-file")
+        .contains("mode 0664")
+        .doesNotContain("tok\n");
+  }
+}

@@ -1,0 +1,155 @@
+package id.penjaga.collector.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import id.penjaga.collector.config.CollectorConfig;
+import id.penjaga.collector.daemon.CollectorDaemon;
+import id.penjaga.collector.store.ReportStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ingest API over real HTTP against a collector running in this JVM. */
+class IngestApiTest {
+  static final Path SAMPLES =
+      Path.of(System.getProperty("penjaga.root", "..")).resolve("config/schema/samples");
+
+  @TempDir Path dir;
+  CollectorDaemon daemon;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeEach
+  void start() throws Exception {
+    writeToken("lpse-demo", "token-demo");
+    writeToken("lpse-other", "token-other");
+    Path config = dir.resolve("collector.yaml");
+    Files.writeString(
+        config,
+        "collector:\n"
+            + "  listen: 127.0.0.1:0\n"
+            + "  store: " + dir.resolve("c.db") + "\n"
+            + "  max-report-size: 4KiB\n"
+            + "agents:\n"
+            + "  lpse-demo:\n"
+            + "    token-file: " + dir.resolve("lpse-demo") + "\n"
+            + "  lpse-other:\n"
+            + "    token-file: " + dir.resolve("lpse-other") + "\n");
+    daemon = new CollectorDaemon(CollectorConfig.load(config), "test", Clock.systemUTC());
+    daemon.start();
+  }
+
+  void writeToken(String agent, String token) throws Exception {
+    Path f = dir.resolve(agent);
+    Files.writeString(f, token + "\n");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  @AfterEach
+  void stop() {
+    daemon.close();
+  }
+
+  HttpResponse<String> post(String token, String body) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + IngestApi.PATH))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  String get(String path) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + path)).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  long stored(String agent) throws Exception {
+    try (ReportStore s = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+      return s.countReports(agent, null);
+    }
+  }
+
+  static String sample(String name) throws Exception {
+    return Files.readString(SAMPLES.resolve(name));
+  }
+
+  @Test
+  void validReportIsStoredOnceAndShownInMetrics() throws Exception {
+    String hb = sample("valid/heartbeat.json");
+    HttpResponse<String> r = post("token-demo", hb);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("\"status\":\"stored\"");
+    HttpResponse<String> again = post("token-demo", hb);
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(again.body()).contains("\"status\":\"duplicate\"");
+    assertThat(stored("lpse-demo")).isEqualTo(1);
+
+    String metrics = get("/metrics");
+    assertThat(metrics)
+        .containsPattern("penjaga_agent_last_seen_timestamp_seconds\\{agent=\"lpse-demo\"} 1\\.[0-9]+E9")
+        .contains("penjaga_ingest_reports_total{result=\"stored\"} 1.0")
+        .contains("penjaga_ingest_reports_total{result=\"duplicate\"} 1.0");
+  }
+
+  @Test
+  void missingOrWrongTokenGets401AndNothingIsStored() throws Exception {
+    String hb = sample("valid/heartbeat.json");
+    HttpResponse<String> none = post(null, hb);
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+    assertThat(post("token-wrong", hb).statusCode()).isEqualTo(401);
+    assertThat(post("token-demo-but-longer", hb).statusCode()).isEqualTo(401);
+    assertThat(stored("lpse-demo")).isZero();
+    assertThat(get("/metrics")).doesNotContain("penjaga_agent_last_seen_timestamp_seconds{");
+  }
+
+  @Test
+  void aTokenCannotReportForAnotherAgent() throws Exception {
+    HttpResponse<String> r = post("token-other", sample("valid/heartbeat.json"));
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(stored("lpse-demo")).isZero();
+    assertThat(stored("lpse-other")).isZero();
+  }
+
+  @Test
+  void malformedReportsGet400WithTheReason() throws Exception {
+    HttpResponse<String> notJson = post("token-demo", "{not json");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(notJson.body()).contains("not a JSON object");
+
+    HttpResponse<String> array = post("token-demo", "[1,2]");
+    assertThat(array.statusCode()).isEqualTo(400);
+
+    HttpResponse<String> noHost = post("token-demo", sample("invalid/heartbeat-without-hostname.json"));
+    assertThat(noHost.statusCode()).isEqualTo(400);
+    assertThat(noHost.body()).contains("does not follow the contract").contains("hostname");
+
+    HttpResponse<String> seq = post("token-demo", sample("invalid/seq-zero.json"));
+    assertThat(seq.statusCode()).isEqualTo(400);
+    assertThat(seq.body()).contains("/seq");
+    assertThat(stored("lpse-demo")).isZero();
+  }
+
+  @Test
+  void oversizedReportGets413() throws Exception {
+    String big =
+        sample("valid/heartbeat.json")
+            .replace("\"spool_pending\": 0", "\"spool_pending\": 0, \"pad\": \"" + "x".repeat(8000) + "\"");
+    HttpResponse<String> r = post("token-demo", big);
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(stored("lpse-demo")).isZero();
+  }
+}
