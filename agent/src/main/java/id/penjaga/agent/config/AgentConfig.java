@@ -4,7 +4,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -18,7 +22,10 @@ public record AgentConfig(
     Metrics metrics,
     Heartbeat heartbeat,
     Spool spool,
-    Logging logging) {
+    Logging logging,
+    RepositoryTarget repository,
+    Map<String, Source> sources,
+    Retention retention) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/agent.yaml");
 
@@ -27,6 +34,111 @@ public record AgentConfig(
     heartbeat = heartbeat != null ? heartbeat : new Heartbeat(null);
     spool = spool != null ? spool : new Spool(null);
     logging = logging != null ? logging : new Logging(null, null);
+    sources = sources != null ? Collections.unmodifiableMap(new LinkedHashMap<>(sources)) : Map.of();
+    for (String name : sources.keySet()) {
+      if (!SOURCE_NAME.matcher(name).matches()) {
+        throw new InvalidSetting(
+            "sources." + name,
+            "a source name must be 1-63 lower-case letters, digits, '.', '_' or '-'");
+      }
+    }
+    retention = retention != null ? retention : new Retention(null, null, null, null, null, null, null, null);
+  }
+
+  private static final Pattern SOURCE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+
+  /** The backup repository; empty when none is configured. */
+  public Optional<RepositoryTarget> repositoryTarget() {
+    return Optional.ofNullable(repository);
+  }
+
+  /**
+   * Where backups go: a local directory (a mounted portable disk or NAS) or {@code
+   * sftp://user@host:port/path}. An SFTP host's key is pinned by a known_hosts file or a {@code
+   * SHA256:} fingerprint.
+   */
+  public record RepositoryTarget(
+      @JsonProperty(required = true) String path,
+      @JsonProperty(required = true) SecretFile passwordFile,
+      Path identityFile,
+      Path knownHosts,
+      String hostKey,
+      Duration timeout) {
+    public RepositoryTarget {
+      if (path.isBlank()) {
+        throw new InvalidSetting("path", "must not be empty");
+      }
+      boolean sftp = path.startsWith("sftp://");
+      if (!sftp && path.contains("://")) {
+        throw new InvalidSetting("path", "must be a directory or an sftp://user@host:port/path address");
+      }
+      if (sftp && knownHosts == null && hostKey == null) {
+        throw new InvalidSetting(
+            "known-hosts",
+            "an sftp repository needs its host key pinned: give known-hosts (a file) or host-key"
+                + " (SHA256:...)");
+      }
+      if (hostKey != null && !hostKey.startsWith("SHA256:")) {
+        throw new InvalidSetting("host-key", "must be a SHA256:... fingerprint as ssh-keygen -lf prints it");
+      }
+      timeout = timeout != null ? timeout : Duration.ofSeconds(30);
+    }
+  }
+
+  /** Something to back up: {@code type: files} is a directory tree. */
+  public record Source(
+      @JsonProperty(required = true) String type,
+      Path path,
+      List<String> exclude,
+      Boolean oneFileSystem) {
+    public Source {
+      if (!type.equals("files")) {
+        throw new InvalidSetting("type", "unknown source type \"" + type + "\" (known: files)");
+      }
+      if (path == null) {
+        throw new InvalidSetting("path", "a files source needs the path of the directory to back up");
+      }
+      if (!path.isAbsolute()) {
+        throw new InvalidSetting("path", "must be an absolute path, not " + path);
+      }
+      exclude = exclude != null ? List.copyOf(exclude) : List.of();
+      oneFileSystem = oneFileSystem != null ? oneFileSystem : Boolean.FALSE;
+    }
+  }
+
+  /**
+   * Which snapshots {@code forget} keeps, per source (restic's semantics; -1 is unlimited). The
+   * newest pre-change backup of each source is kept for {@code keep-pre-change} whatever the rest
+   * says.
+   */
+  public record Retention(
+      Integer keepLast,
+      Integer keepHourly,
+      Integer keepDaily,
+      Integer keepWeekly,
+      Integer keepMonthly,
+      Integer keepYearly,
+      Duration keepWithin,
+      Duration keepPreChange) {
+    public Retention {
+      keepLast = count("keep-last", keepLast);
+      keepHourly = count("keep-hourly", keepHourly);
+      keepDaily = count("keep-daily", keepDaily);
+      keepWeekly = count("keep-weekly", keepWeekly);
+      keepMonthly = count("keep-monthly", keepMonthly);
+      keepYearly = count("keep-yearly", keepYearly);
+      keepPreChange = keepPreChange != null ? keepPreChange : Duration.ofDays(90);
+    }
+
+    private static Integer count(String key, Integer n) {
+      if (n == null) {
+        return 0;
+      }
+      if (n < -1) {
+        throw new InvalidSetting(key, "must be 0 or more, or -1 for unlimited");
+      }
+      return n;
+    }
   }
 
   /** Reads and validates a configuration file. */

@@ -2,7 +2,9 @@ package id.penjaga.agent.report;
 
 /** The kinds of report in the contract. Later parts of the agent add their own. */
 public enum ReportType {
-  HEARTBEAT("heartbeat", true);
+  HEARTBEAT("heartbeat", true),
+  /** One backup run: the SOP's "log pelaksanaan backup". */
+  BACKUP_RUN("backup-run", false);
 
   private final String wireName;
   private final boolean sample;

@@ -35,7 +35,10 @@ class AgentConfigTest {
   Path sample() throws IOException {
     String text = Files.readString(projectRoot().resolve("config/agent.yaml"));
     Path file = dir.resolve("agent.yaml");
-    Files.writeString(file, text.replace("/etc/penjaga/agent.token", token.toString()));
+    Files.writeString(
+        file,
+        text.replace("/etc/penjaga/agent.token", token.toString())
+            .replace("/etc/penjaga/repo.pass", token.toString()));
     return file;
   }
 

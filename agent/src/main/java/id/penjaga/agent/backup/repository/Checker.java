@@ -1,0 +1,210 @@
+package id.penjaga.agent.backup.repository;
+
+import id.penjaga.agent.backup.backend.FileKind;
+import id.penjaga.agent.backup.crypto.Sealer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Checks a repository: its structure and index always; with {@code readData}, the content of all or
+ * a random sample of its packs, each blob decrypted and its id verified. Damage is reported with
+ * the snapshots and files it touches.
+ */
+public final class Checker {
+  private final Repository repo;
+
+  public Checker(Repository repo) {
+    this.repo = repo;
+  }
+
+  /** The findings: errors make the check fail, warnings do not. */
+  public record Result(
+      List<String> errors,
+      List<String> warnings,
+      List<String> damagedFiles,
+      int snapshots,
+      int packs,
+      int packsRead,
+      long blobs) {
+    public boolean ok() {
+      return errors.isEmpty();
+    }
+  }
+
+  /**
+   * @param readPercent 0 for structure only, 100 to read every pack, between for a sample
+   * @param seed the seed of the sample, so it can be drawn again
+   */
+  public Result check(double readPercent, long seed) throws IOException {
+    List<String> errors = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+
+    Map<BlobId, PackedBlob> index = new HashMap<>();
+    Map<String, List<PackedBlob>> byPack = new HashMap<>();
+    for (String name : repo.backend().list(FileKind.INDEX)) {
+      try {
+        for (PackedBlob b : repo.readIndexFile(name).blobs()) {
+          index.putIfAbsent(b.id(), b);
+          byPack.computeIfAbsent(b.pack(), k -> new ArrayList<>()).add(b);
+        }
+      } catch (IOException e) {
+        errors.add(e.getMessage());
+      }
+    }
+    Set<String> packs = new TreeSet<>(repo.backend().list(FileKind.PACK));
+    for (String p : byPack.keySet()) {
+      if (!packs.contains(p)) {
+        errors.add("pack " + p + " is listed in the index but missing");
+      }
+    }
+    int unused = 0;
+    for (String p : packs) {
+      if (!byPack.containsKey(p)) {
+        unused++;
+      }
+    }
+    if (unused > 0) {
+      warnings.add(unused + " pack(s) not in the index (left by an interrupted backup; prune removes them)");
+    }
+
+    List<Snapshot> snapshots = new ArrayList<>();
+    for (String name : repo.backend().list(FileKind.SNAPSHOT)) {
+      try {
+        snapshots.add(repo.loadSnapshot(name));
+      } catch (IOException e) {
+        errors.add(e.getMessage());
+      }
+    }
+
+    // Every blob a snapshot needs must be in the index, every tree must open.
+    Set<BlobId> damaged = new HashSet<>();
+    Set<BlobId> visitedTrees = new HashSet<>();
+    for (Snapshot s : snapshots) {
+      walk(s, BlobId.parse(s.tree()), "", index, visitedTrees, errors, null, null);
+    }
+
+    int packsRead = 0;
+    if (readPercent > 0) {
+      List<String> candidates = new ArrayList<>(new TreeSet<>(byPack.keySet()));
+      candidates.retainAll(packs);
+      List<String> toRead = sample(candidates, readPercent, seed);
+      for (String p : toRead) {
+        packsRead++;
+        readPack(p, byPack.get(p), damaged, errors);
+      }
+    }
+    List<String> damagedFiles = new ArrayList<>();
+    if (!damaged.isEmpty()) {
+      Set<String> files = new LinkedHashSet<>();
+      for (Snapshot s : snapshots) {
+        walk(s, BlobId.parse(s.tree()), "", index, new HashSet<>(), new ArrayList<>(), damaged, files);
+      }
+      damagedFiles.addAll(files);
+      for (String f : files) {
+        errors.add("damaged: " + f);
+      }
+    }
+    return new Result(errors, warnings, damagedFiles, snapshots.size(), packs.size(), packsRead, index.size());
+  }
+
+  static List<String> sample(List<String> all, double percent, long seed) {
+    if (percent >= 100) {
+      return all;
+    }
+    List<String> shuffled = new ArrayList<>(all);
+    java.util.Collections.shuffle(shuffled, new Random(seed));
+    int n = (int) Math.ceil(all.size() * percent / 100.0);
+    return shuffled.subList(0, Math.min(n, shuffled.size()));
+  }
+
+  private void readPack(String pack, List<PackedBlob> listed, Set<BlobId> damaged, List<String> errors) {
+    byte[] bytes;
+    try {
+      bytes = repo.loadPack(pack);
+    } catch (IOException e) {
+      errors.add("pack " + pack + " cannot be read: " + e.getMessage());
+      listed.forEach(b -> damaged.add(b.id()));
+      return;
+    }
+    if (!PackBuilder.sha256Hex(bytes).equals(pack)) {
+      errors.add("pack " + pack + " is damaged: its content does not match its name");
+    }
+    try {
+      PackBuilder.readHeader(bytes, repo.key().sealer());
+    } catch (Sealer.TamperedException | RuntimeException e) {
+      errors.add("pack " + pack + " has a damaged header: " + e.getMessage());
+    }
+    for (PackedBlob b : listed) {
+      try {
+        if (b.offset() < 0 || (long) b.offset() + b.length() > bytes.length) {
+          throw new RepositoryException("blob " + b.id().hex() + " lies outside pack " + pack);
+        }
+        repo.openBlob(b, bytes, b.offset(), b.length());
+      } catch (RepositoryException e) {
+        errors.add(e.getMessage());
+        damaged.add(b.id());
+      }
+    }
+  }
+
+  /**
+   * Walks a snapshot's trees. Without {@code damaged}: reports missing blobs and broken trees. With
+   * it: collects the files (as "snapshot short-id (source, time): /path") that use a damaged blob.
+   */
+  private void walk(
+      Snapshot s,
+      BlobId treeId,
+      String path,
+      Map<BlobId, PackedBlob> index,
+      Set<BlobId> visited,
+      List<String> errors,
+      Set<BlobId> damaged,
+      Set<String> damagedFiles) {
+    String where = "snapshot " + s.shortId() + " (" + s.source() + ", " + s.time() + ")";
+    if (!index.containsKey(treeId)) {
+      errors.add(where + ": directory /" + path + " is missing (tree " + treeId + ")");
+      return;
+    }
+    if (damaged != null && damaged.contains(treeId)) {
+      damagedFiles.add(where + ": /" + path + " (directory listing)");
+      return;
+    }
+    if (!visited.add(treeId) && damaged == null) {
+      return;
+    }
+    Tree tree;
+    try {
+      tree = repo.loadTree(treeId);
+    } catch (IOException e) {
+      errors.add(where + ": directory /" + path + " cannot be read: " + e.getMessage());
+      return;
+    }
+    for (Node n : tree.nodes()) {
+      String p = path.isEmpty() ? n.name() : path + "/" + n.name();
+      if (n.isDir() && n.subtree() != null) {
+        walk(s, BlobId.parse(n.subtree()), p, index, visited, errors, damaged, damagedFiles);
+      } else if (n.isFile() && n.content() != null) {
+        for (String id : n.content()) {
+          BlobId b = BlobId.parse(id);
+          if (damaged != null) {
+            if (damaged.contains(b)) {
+              damagedFiles.add(where + ": /" + p);
+              break;
+            }
+          } else if (!index.containsKey(b)) {
+            errors.add(where + ": file /" + p + " has a missing chunk " + b);
+            break;
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,487 @@
+package id.penjaga.agent.backup.repository;
+
+import com.github.luben.zstd.Zstd;
+import id.penjaga.agent.backup.backend.Backend;
+import id.penjaga.agent.backup.backend.FileKind;
+import id.penjaga.agent.backup.crypto.KeySlot;
+import id.penjaga.agent.backup.crypto.MasterKey;
+import id.penjaga.agent.backup.crypto.Sealer;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.Mac;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An open repository (format in REPOSITORY.md): content-addressed, deduplicated, compressed and
+ * encrypted blobs in pack files, with an index, trees and snapshots. Saving blobs is safe from
+ * several threads; every method may block on the backend.
+ */
+public final class Repository implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Repository.class);
+  /** Packs are cut at about this size. */
+  static final int PACK_TARGET = 8 << 20;
+  /** An index file is written after this many new packs, and at every flush. */
+  static final int PACKS_PER_INDEX = 64;
+  private static final int ZSTD_LEVEL = 3;
+
+  private final Backend backend;
+  private final MasterKey key;
+  private final RepositoryConfig config;
+  private final Clock clock;
+  private final Map<BlobId, PackedBlob> index = new ConcurrentHashMap<>();
+  /** Blobs saved in this session but not yet in a written index: deduplication sees them too. */
+  private final Map<BlobId, Boolean> pending = new ConcurrentHashMap<>();
+  private final ThreadLocal<Mac> hasher;
+  private final Object packLock = new Object();
+  private PackBuilder currentPack;
+  private final List<List<PackedBlob>> unindexedPacks = new ArrayList<>();
+  private final Stats stats = new Stats();
+
+  /** Counters of what this session added. */
+  public static final class Stats {
+    private long dataBlobs;
+    private long treeBlobs;
+    private long bytesAdded;
+    private long bytesStored;
+    private long packs;
+
+    public synchronized long dataBlobs() {
+      return dataBlobs;
+    }
+
+    public synchronized long treeBlobs() {
+      return treeBlobs;
+    }
+
+    /** Plaintext bytes of new blobs. */
+    public synchronized long bytesAdded() {
+      return bytesAdded;
+    }
+
+    /** Bytes written to the backend for new blobs (compressed, sealed). */
+    public synchronized long bytesStored() {
+      return bytesStored;
+    }
+
+    public synchronized long packs() {
+      return packs;
+    }
+
+    synchronized void blob(BlobType t, long raw, long stored) {
+      if (t == BlobType.DATA) {
+        dataBlobs++;
+      } else {
+        treeBlobs++;
+      }
+      bytesAdded += raw;
+      bytesStored += stored;
+    }
+
+    synchronized void pack() {
+      packs++;
+    }
+  }
+
+  private Repository(Backend backend, MasterKey key, RepositoryConfig config, Clock clock) {
+    this.backend = backend;
+    this.key = key;
+    this.config = config;
+    this.clock = clock;
+    this.hasher = ThreadLocal.withInitial(key::idHasher);
+  }
+
+  /** Creates a new repository with one key slot for {@code password}. */
+  public static Repository init(Backend backend, char[] password, Clock clock) throws IOException {
+    return init(backend, password, KeySlot.DEFAULT_N, clock);
+  }
+
+  /** As {@link #init(Backend, char[], Clock)} with a chosen scrypt cost (tests use a low one). */
+  public static Repository init(Backend backend, char[] password, int scryptN, Clock clock)
+      throws IOException {
+    if (backend.stat(FileKind.CONFIG, "config").isPresent()) {
+      throw new RepositoryException("a repository already exists at " + backend.location());
+    }
+    if (password.length == 0) {
+      throw new RepositoryException("the repository password is empty");
+    }
+    backend.create();
+    MasterKey key = MasterKey.generate();
+    byte[] id = new byte[16];
+    SecureRandom random = new SecureRandom();
+    random.nextBytes(id);
+    RepositoryConfig config =
+        new RepositoryConfig(
+            RepositoryConfig.VERSION,
+            HexFormat.of().formatHex(id),
+            512 << 10,
+            1 << 20,
+            8 << 20,
+            random.nextLong());
+    KeySlot slot = KeySlot.create(key, password, scryptN);
+    byte[] slotId = new byte[16];
+    random.nextBytes(slotId);
+    backend.save(FileKind.KEY, HexFormat.of().formatHex(slotId), slot.toJson());
+    // The config comes last: a repository is there only once its key is.
+    backend.save(FileKind.CONFIG, "config", key.sealer().seal(config.toJson(), "config"));
+    return new Repository(backend, key, config, clock);
+  }
+
+  /** Opens a repository with a password and loads its index. */
+  public static Repository open(Backend backend, char[] password, Clock clock) throws IOException {
+    byte[] sealedConfig;
+    try {
+      sealedConfig = backend.load(FileKind.CONFIG, "config");
+    } catch (NoSuchFileException e) {
+      throw new RepositoryException(
+          "no repository at " + backend.location() + " (run 'penjaga-agent init' first)");
+    }
+    List<String> slots = backend.list(FileKind.KEY);
+    for (String slotName : slots) {
+      KeySlot slot;
+      try {
+        slot = KeySlot.fromJson(backend.load(FileKind.KEY, slotName));
+      } catch (IOException e) {
+        log.warn("key slot {} unreadable: {}", slotName, e.getMessage());
+        continue;
+      }
+      MasterKey key;
+      try {
+        key = slot.open(password);
+      } catch (Sealer.TamperedException e) {
+        continue;
+      }
+      RepositoryConfig config;
+      try {
+        config = RepositoryConfig.fromJson(key.sealer().open(sealedConfig, "config"));
+      } catch (Sealer.TamperedException e) {
+        throw new RepositoryException("repository config at " + backend.location() + " is damaged");
+      }
+      if (config.version() != RepositoryConfig.VERSION) {
+        throw new RepositoryException(
+            "repository format version " + config.version() + " is not supported by this agent");
+      }
+      Repository repo = new Repository(backend, key, config, clock);
+      repo.loadIndex();
+      return repo;
+    }
+    throw new RepositoryException(
+        "wrong password: none of the "
+            + slots.size()
+            + " key slot(s) of "
+            + backend.location()
+            + " opens with it");
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public String id() {
+    return config.id();
+  }
+
+  public int chunkMin() {
+    return config.chunkerMin();
+  }
+
+  public int chunkAvg() {
+    return config.chunkerAvg();
+  }
+
+  public int chunkMax() {
+    return config.chunkerMax();
+  }
+
+  public long chunkerSeed() {
+    return config.chunkerSeed();
+  }
+
+  public Stats stats() {
+    return stats;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /** Reads every index file into memory. */
+  public void loadIndex() throws IOException {
+    index.clear();
+    for (String name : backend.list(FileKind.INDEX)) {
+      for (PackedBlob b : readIndexFile(name).blobs()) {
+        index.putIfAbsent(b.id(), b);
+      }
+    }
+  }
+
+  IndexFile readIndexFile(String name) throws IOException {
+    byte[] sealed = backend.load(FileKind.INDEX, name);
+    if (!PackBuilder.sha256Hex(sealed).equals(name)) {
+      throw new RepositoryException("index file " + name + " is damaged (its hash does not match)");
+    }
+    try {
+      return IndexFile.fromJson(key.sealer().open(sealed, "index"));
+    } catch (Sealer.TamperedException e) {
+      throw new RepositoryException("index file " + name + " is damaged: " + e.getMessage());
+    }
+  }
+
+  public Optional<PackedBlob> find(BlobId id) {
+    return Optional.ofNullable(index.get(id));
+  }
+
+  public Collection<PackedBlob> indexEntries() {
+    return index.values();
+  }
+
+  /** The blob id of some plaintext. */
+  public BlobId idOf(byte[] data, int off, int len) {
+    Mac mac = hasher.get();
+    mac.update(data, off, len);
+    return new BlobId(mac.doFinal());
+  }
+
+  /**
+   * Saves a blob unless the repository (or this session) already has it; returns its id.
+   *
+   * @return the id, and whether it was new
+   */
+  public Saved saveBlob(BlobType type, byte[] data, int off, int len) throws IOException {
+    BlobId id = idOf(data, off, len);
+    if (index.containsKey(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) {
+      return new Saved(id, false);
+    }
+    byte[] sealed = sealBlob(id, data, off, len);
+    stats.blob(type, len, sealed.length);
+    PackBuilder.Finished full = null;
+    synchronized (packLock) {
+      if (currentPack == null) {
+        currentPack = new PackBuilder(PACK_TARGET + (1 << 20));
+      }
+      currentPack.add(type, id, sealed, len);
+      if (currentPack.size() >= PACK_TARGET) {
+        full = currentPack.finish(key.sealer());
+        currentPack = null;
+      }
+    }
+    if (full != null) {
+      upload(full);
+    }
+    return new Saved(id, true);
+  }
+
+  /** The outcome of {@link #saveBlob}. */
+  public record Saved(BlobId id, boolean added) {}
+
+  private byte[] sealBlob(BlobId id, byte[] data, int off, int len) {
+    byte[] payload;
+    byte flag;
+    byte[] compressed = new byte[(int) Zstd.compressBound(len) + 1];
+    long clen = Zstd.compressByteArray(compressed, 1, compressed.length - 1, data, off, len, ZSTD_LEVEL);
+    if (!Zstd.isError(clen) && clen < len - (len >> 5)) {
+      compressed[0] = 1;
+      return key.sealer().seal(compressed, 0, (int) clen + 1, id.raw());
+    }
+    payload = new byte[len + 1];
+    flag = 0;
+    payload[0] = flag;
+    System.arraycopy(data, off, payload, 1, len);
+    return key.sealer().seal(payload, id.raw());
+  }
+
+  private void upload(PackBuilder.Finished pack) throws IOException {
+    backend.save(FileKind.PACK, pack.id(), pack.bytes());
+    stats.pack();
+    List<List<PackedBlob>> toIndex = null;
+    synchronized (unindexedPacks) {
+      unindexedPacks.add(pack.blobs());
+      if (unindexedPacks.size() >= PACKS_PER_INDEX) {
+        toIndex = new ArrayList<>(unindexedPacks);
+        unindexedPacks.clear();
+      }
+    }
+    if (toIndex != null) {
+      writeIndex(toIndex);
+    }
+  }
+
+  private void writeIndex(List<List<PackedBlob>> packs) throws IOException {
+    if (packs.isEmpty()) {
+      return;
+    }
+    byte[] sealed = key.sealer().seal(IndexFile.of(packs).toJson(), "index");
+    backend.save(FileKind.INDEX, PackBuilder.sha256Hex(sealed), sealed);
+    for (List<PackedBlob> p : packs) {
+      for (PackedBlob b : p) {
+        index.putIfAbsent(b.id(), b);
+        pending.remove(b.id());
+      }
+    }
+  }
+
+  /** Writes the last partial pack and an index of everything written; then all is durable. */
+  public void flush() throws IOException {
+    PackBuilder.Finished last = null;
+    synchronized (packLock) {
+      if (currentPack != null && currentPack.count() > 0) {
+        last = currentPack.finish(key.sealer());
+      }
+      currentPack = null;
+    }
+    if (last != null) {
+      upload(last);
+    }
+    List<List<PackedBlob>> toIndex;
+    synchronized (unindexedPacks) {
+      toIndex = new ArrayList<>(unindexedPacks);
+      unindexedPacks.clear();
+    }
+    writeIndex(toIndex);
+  }
+
+  /** Loads and verifies a blob's plaintext. */
+  public byte[] loadBlob(BlobId id) throws IOException {
+    PackedBlob at = index.get(id);
+    if (at == null) {
+      throw new RepositoryException("blob " + id.hex() + " is not in the index");
+    }
+    byte[] sealed = backend.load(FileKind.PACK, at.pack(), at.offset(), at.length());
+    return openBlob(at, sealed, 0, sealed.length);
+  }
+
+  /** Opens a sealed blob and checks that its content has the expected id. */
+  byte[] openBlob(PackedBlob at, byte[] buf, int off, int len) throws RepositoryException {
+    byte[] plain;
+    try {
+      plain = key.sealer().open(buf, off, len, at.id().raw());
+    } catch (Sealer.TamperedException e) {
+      throw new RepositoryException(
+          "blob " + at.id().hex() + " in pack " + at.pack() + " is damaged: " + e.getMessage());
+    }
+    byte[] data;
+    if (plain.length > 0 && plain[0] == 1) {
+      data = new byte[at.rawLength()];
+      long n = Zstd.decompressByteArray(data, 0, data.length, plain, 1, plain.length - 1);
+      if (Zstd.isError(n) || n != data.length) {
+        throw new RepositoryException("blob " + at.id().hex() + " does not decompress");
+      }
+    } else if (plain.length > 0 && plain[0] == 0) {
+      data = java.util.Arrays.copyOfRange(plain, 1, plain.length);
+    } else {
+      throw new RepositoryException("blob " + at.id().hex() + " has an unknown format flag");
+    }
+    if (!idOf(data, 0, data.length).equals(at.id())) {
+      throw new RepositoryException("blob " + at.id().hex() + " has other content than its id says");
+    }
+    return data;
+  }
+
+  /** Saves a tree blob and returns its id. */
+  public BlobId saveTree(Tree tree) throws IOException {
+    byte[] json = tree.toJson();
+    return saveBlob(BlobType.TREE, json, 0, json.length).id();
+  }
+
+  public Tree loadTree(BlobId id) throws IOException {
+    return Tree.fromJson(loadBlob(id));
+  }
+
+  /** Writes a snapshot file; call {@link #flush()} first so everything it names is durable. */
+  public Snapshot saveSnapshot(Snapshot snapshot) throws IOException {
+    byte[] sealed = key.sealer().seal(snapshot.toJson(), "snapshot");
+    String id = PackBuilder.sha256Hex(sealed);
+    backend.save(FileKind.SNAPSHOT, id, sealed);
+    return snapshot.withId(id);
+  }
+
+  public Snapshot loadSnapshot(String id) throws IOException {
+    byte[] sealed = backend.load(FileKind.SNAPSHOT, id);
+    if (!PackBuilder.sha256Hex(sealed).equals(id)) {
+      throw new RepositoryException("snapshot " + id + " is damaged (its hash does not match)");
+    }
+    try {
+      return Snapshot.fromJson(id, key.sealer().open(sealed, "snapshot"));
+    } catch (Sealer.TamperedException e) {
+      throw new RepositoryException("snapshot " + id + " is damaged: " + e.getMessage());
+    }
+  }
+
+  /** All snapshots, oldest first. */
+  public List<Snapshot> snapshots() throws IOException {
+    List<Snapshot> out = new ArrayList<>();
+    for (String name : backend.list(FileKind.SNAPSHOT)) {
+      out.add(loadSnapshot(name));
+    }
+    out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+    return out;
+  }
+
+  /**
+   * Finds a snapshot by id or unique id prefix, or {@code latest} (optionally of one source).
+   */
+  public Snapshot findSnapshot(String ref, String source) throws IOException {
+    List<Snapshot> all = snapshots();
+    if (source != null) {
+      all = all.stream().filter(s -> source.equals(s.source())).toList();
+    }
+    if (ref.equals("latest")) {
+      if (all.isEmpty()) {
+        throw new RepositoryException(
+            "no snapshot" + (source != null ? " of source " + source : "") + " yet");
+      }
+      return all.get(all.size() - 1);
+    }
+    List<Snapshot> matches = all.stream().filter(s -> s.id().startsWith(ref)).toList();
+    if (matches.isEmpty()) {
+      throw new RepositoryException("no snapshot " + ref);
+    }
+    if (matches.size() > 1) {
+      throw new RepositoryException("snapshot id " + ref + " is ambiguous: give more digits");
+    }
+    return matches.get(0);
+  }
+
+  public void removeSnapshot(String id) throws IOException {
+    backend.remove(FileKind.SNAPSHOT, id);
+  }
+
+  /** Reads a whole pack: for check --read-data and prune. */
+  public byte[] loadPack(String id) throws IOException {
+    return backend.load(FileKind.PACK, id);
+  }
+
+  public MasterKey key() {
+    return key;
+  }
+
+  /** Replaces the index with one file covering the given packs, then removes the old files. */
+  void rewriteIndex(List<List<PackedBlob>> packs, List<String> oldIndexFiles) throws IOException {
+    writeIndex(packs);
+    for (String old : oldIndexFiles) {
+      backend.remove(FileKind.INDEX, old);
+    }
+  }
+
+  /** Uploads a pack built outside a backup (prune) without indexing it; the caller indexes it. */
+  PackBuilder.Finished uploadUnindexed(PackBuilder builder) throws IOException {
+    PackBuilder.Finished f = builder.finish(key.sealer());
+    backend.save(FileKind.PACK, f.id(), f.bytes());
+    return f;
+  }
+
+  @Override
+  public void close() throws IOException {
+    backend.close();
+  }
+}

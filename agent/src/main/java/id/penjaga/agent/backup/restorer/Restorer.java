@@ -1,0 +1,233 @@
+package id.penjaga.agent.backup.restorer;
+
+import id.penjaga.agent.backup.repository.BlobId;
+import id.penjaga.agent.backup.repository.Node;
+import id.penjaga.agent.backup.repository.Repository;
+import id.penjaga.agent.backup.repository.RepositoryException;
+import id.penjaga.agent.backup.repository.Snapshot;
+import id.penjaga.agent.backup.repository.Tree;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Restores a snapshot, whole or in part, into a target directory: content, mode, mtime, and owner
+ * when run as root. Every file's SHA-256 is checked as it is written.
+ *
+ * <p>Nothing lands outside the target: a name that is not a single path element ({@code ..}, an
+ * absolute path, a name with '/') is refused, directories are never entered through a symbolic
+ * link, files are opened without following links, and symbolic links from the snapshot are created
+ * only after every file and directory is written, so none can redirect a write.
+ */
+public final class Restorer {
+  private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+  private final Repository repo;
+  private final boolean restoreOwner;
+
+  public Restorer(Repository repo) {
+    this.repo = repo;
+    this.restoreOwner = "root".equals(System.getProperty("user.name"));
+  }
+
+  /** What a restore did. */
+  public record Result(long files, long dirs, long symlinks, long bytes, List<String> errors) {}
+
+  private final class Run {
+    final Path target;
+    final List<String> include;
+    final List<Path[]> links = new ArrayList<>();
+    final List<Object[]> dirAttrs = new ArrayList<>();
+    final List<String> errors = new ArrayList<>();
+    long files;
+    long dirs;
+    long bytes;
+
+    Run(Path target, List<String> include) {
+      this.target = target;
+      this.include = include;
+    }
+  }
+
+  /**
+   * Restores {@code snapshot} into {@code target} (created if missing). {@code paths}, when not
+   * empty, limits the restore to those paths (relative to the snapshot's root) and what is below.
+   */
+  public Result restore(Snapshot snapshot, Path target, List<String> paths) throws IOException {
+    Path root = target.toAbsolutePath().normalize();
+    if (Files.isSymbolicLink(root)) {
+      throw new RepositoryException("restore target " + root + " is a symbolic link; give a real directory");
+    }
+    Files.createDirectories(root);
+    List<String> include = new ArrayList<>();
+    for (String p : paths) {
+      String clean = p.replaceAll("^/+", "").replaceAll("/+$", "");
+      for (String part : clean.split("/")) {
+        if (!clean.isEmpty() && !Node.isSafeName(part)) {
+          throw new RepositoryException("invalid --path " + p);
+        }
+      }
+      include.add(clean);
+    }
+    Run run = new Run(root, include);
+    restoreTree(run, BlobId.parse(snapshot.tree()), root, "");
+    for (Path[] link : run.links) {
+      Files.deleteIfExists(link[0]);
+      Files.createSymbolicLink(link[0], link[1]);
+    }
+    // Directory times and modes last: writing into a directory changes its mtime, and a
+    // read-only directory would refuse its own children.
+    for (int i = run.dirAttrs.size() - 1; i >= 0; i--) {
+      Object[] d = run.dirAttrs.get(i);
+      applyAttributes((Path) d[0], (Node) d[1]);
+    }
+    if (!include.isEmpty() && run.files + run.dirs + run.links.size() == 0) {
+      throw new RepositoryException("no path " + String.join(", ", paths) + " in snapshot " + snapshot.shortId());
+    }
+    return new Result(run.files, run.dirs, run.links.size(), run.bytes, List.copyOf(run.errors));
+  }
+
+  private void restoreTree(Run run, BlobId treeId, Path dir, String relative) throws IOException {
+    Tree tree = repo.loadTree(treeId);
+    Set<String> seen = new HashSet<>();
+    for (Node node : tree.nodes()) {
+      if (!Node.isSafeName(node.name()) || !seen.add(node.name())) {
+        throw new RepositoryException(
+            "snapshot entry \"" + node.name() + "\" under /" + relative
+                + " is not a safe file name; refusing to restore it");
+      }
+      String rel = relative.isEmpty() ? node.name() : relative + "/" + node.name();
+      Path path = dir.resolve(node.name()).normalize();
+      if (!path.startsWith(run.target) || path.equals(run.target)) {
+        throw new RepositoryException("snapshot entry /" + rel + " would be written outside " + run.target);
+      }
+      boolean wanted = selected(run.include, rel);
+      boolean ancestor = !wanted && isAncestor(run.include, rel);
+      if (!wanted && !ancestor) {
+        continue;
+      }
+      if (node.isDir()) {
+        if (Files.isSymbolicLink(path)) {
+          throw new RepositoryException(path + " is a symbolic link; refusing to restore through it");
+        }
+        try {
+          Files.createDirectory(path);
+        } catch (FileAlreadyExistsException e) {
+          if (!Files.isDirectory(path, NOFOLLOW)) {
+            throw new RepositoryException(path + " exists and is not a directory");
+          }
+        }
+        restoreTree(run, BlobId.parse(node.subtree()), path, rel);
+        if (wanted) {
+          run.dirs++;
+          run.dirAttrs.add(new Object[] {path, node});
+        }
+      } else if (!wanted) {
+        continue;
+      } else if (node.isFile()) {
+        restoreFile(run, node, path, rel);
+      } else if (node.isSymlink()) {
+        run.links.add(new Path[] {path, Path.of(node.target())});
+      } else {
+        throw new RepositoryException("snapshot entry /" + rel + " has unknown type " + node.type());
+      }
+    }
+  }
+
+  private void restoreFile(Run run, Node node, Path path, String rel) throws IOException {
+    if (Files.isSymbolicLink(path) || Files.isDirectory(path, NOFOLLOW)) {
+      throw new RepositoryException(path + " exists and is not a regular file");
+    }
+    MessageDigest sha = sha256();
+    long written = 0;
+    try (OutputStream out =
+        Files.newOutputStream(
+            path,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
+      for (String id : node.content()) {
+        byte[] data = repo.loadBlob(BlobId.parse(id));
+        sha.update(data);
+        out.write(data);
+        written += data.length;
+      }
+    }
+    String actual = HexFormat.of().formatHex(sha.digest());
+    if (node.sha256() != null && !node.sha256().equals(actual)) {
+      throw new RepositoryException("restored /" + rel + " does not match its backup (SHA-256 differs)");
+    }
+    if (node.size() != null && node.size() != written) {
+      throw new RepositoryException("restored /" + rel + " has " + written + " bytes, not " + node.size());
+    }
+    applyAttributes(path, node);
+    run.files++;
+    run.bytes += written;
+  }
+
+  private void applyAttributes(Path path, Node node) throws IOException {
+    if (restoreOwner && node.uid() != null) {
+      Files.setAttribute(path, "unix:uid", node.uid(), NOFOLLOW);
+      Files.setAttribute(path, "unix:gid", node.gid(), NOFOLLOW);
+    }
+    Files.setPosixFilePermissions(path, permissions(node.mode()));
+    long ns = node.mtime();
+    Files.setLastModifiedTime(
+        path, FileTime.from(Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L))));
+  }
+
+  static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
+    PosixFilePermission[] all = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
+    for (int i = 0; i < 9; i++) {
+      if ((mode & (1 << (8 - i))) != 0) {
+        s.add(all[i]);
+      }
+    }
+    return s;
+  }
+
+  private static boolean selected(List<String> include, String rel) {
+    if (include.isEmpty()) {
+      return true;
+    }
+    for (String p : include) {
+      if (p.isEmpty() || rel.equals(p) || rel.startsWith(p + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isAncestor(List<String> include, String rel) {
+    for (String p : include) {
+      if (p.startsWith(rel + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
