@@ -19,7 +19,17 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = AgentMain.Version.class,
     description = "Backs up, watches and proves an SPSE server for its LPSE.",
-    subcommands = {RunCommand.class, ConfigCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      ConfigCommand.class,
+      InitCommand.class,
+      BackupCommand.class,
+      SnapshotsCommand.class,
+      RestoreCommand.class,
+      CheckCommand.class,
+      ForgetCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class AgentMain {
   public static final int OK = 0;
   public static final int FAILED = 1;

@@ -1,5 +1,7 @@
 package id.penjaga.agent.backup.repository;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -8,6 +10,7 @@ import java.util.List;
  * node's type are null.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record Node(
     String name,
     String type,
@@ -30,14 +33,17 @@ public record Node(
   public static final String DIR = "dir";
   public static final String SYMLINK = "symlink";
 
+  @JsonIgnore
   public boolean isFile() {
     return FILE.equals(type);
   }
 
+  @JsonIgnore
   public boolean isDir() {
     return DIR.equals(type);
   }
 
+  @JsonIgnore
   public boolean isSymlink() {
     return SYMLINK.equals(type);
   }

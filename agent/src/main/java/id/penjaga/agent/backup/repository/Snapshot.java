@@ -1,6 +1,7 @@
 package id.penjaga.agent.backup.repository;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -11,6 +12,7 @@ import java.util.List;
 
 /** A snapshot file's content (see REPOSITORY.md, "Snapshots"); {@code id} is its file name. */
 @JsonInclude(JsonInclude.Include.ALWAYS)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record Snapshot(
     @JsonIgnore String id,
     String time,

@@ -1,0 +1,147 @@
+package id.penjaga.agent.backup;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import id.penjaga.agent.backup.archiver.ArchiveOptions;
+import id.penjaga.agent.backup.archiver.Archiver;
+import id.penjaga.agent.backup.repository.Repository;
+import id.penjaga.agent.backup.repository.RepositoryLock;
+import id.penjaga.agent.backup.repository.Snapshot;
+import id.penjaga.agent.config.AgentConfig;
+import id.penjaga.agent.report.ReportType;
+import id.penjaga.agent.report.Spool;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backup of one files source, from lock to record: the snapshot when it succeeds, and in every
+ * case a backup-run record in the spool (the SOP's "log pelaksanaan backup"), failures included.
+ */
+public final class BackupJob {
+  private static final Logger log = LoggerFactory.getLogger(BackupJob.class);
+
+  private final RepositoryOpener opener;
+  private final Spool spool;
+  private final Clock clock;
+  private final String agentVersion;
+  private final int threads;
+
+  public BackupJob(RepositoryOpener opener, Spool spool, Clock clock, String agentVersion, int threads) {
+    this.opener = opener;
+    this.spool = spool;
+    this.clock = clock;
+    this.agentVersion = agentVersion;
+    this.threads = threads;
+  }
+
+  /** How a run was started. */
+  public enum Trigger {
+    SCHEDULE("schedule"),
+    MANUAL("manual"),
+    PRE_CHANGE("pre-change");
+
+    final String wire;
+
+    Trigger(String wire) {
+      this.wire = wire;
+    }
+  }
+
+  /** What one run did; {@code snapshot} is empty when it failed, and {@code failure} says why. */
+  public record Outcome(
+      String source,
+      Optional<Snapshot> snapshot,
+      List<String> errors,
+      String failure,
+      Instant started,
+      Instant finished) {
+    public boolean failed() {
+      return snapshot.isEmpty();
+    }
+
+    public String result() {
+      return failed() ? "failure" : errors.isEmpty() ? "success" : "warning";
+    }
+  }
+
+  public Outcome run(String name, AgentConfig.Source source, String reason, List<String> tags, Trigger trigger) {
+    Instant started = clock.instant();
+    Outcome outcome;
+    try (Repository repo = opener.open();
+        RepositoryLock lock = RepositoryLock.acquire(repo.backend(), true, "backup " + name, clock);
+        Archiver archiver =
+            new Archiver(repo, new ArchiveOptions(source.exclude(), source.oneFileSystem()), threads)) {
+      Snapshot parent = latest(repo, name);
+      Archiver.Result r = archiver.backup(source.path(), name, parent, reason, tags, agentVersion);
+      outcome = new Outcome(name, Optional.of(r.snapshot()), r.errors(), null, started, clock.instant());
+      log.info(
+          "backup of {} done: snapshot {} ({} new, {} changed, {} unchanged files, {} bytes added)",
+          name,
+          r.snapshot().shortId(),
+          r.snapshot().summary().filesNew(),
+          r.snapshot().summary().filesChanged(),
+          r.snapshot().summary().filesUnchanged(),
+          r.snapshot().summary().bytesAdded());
+    } catch (IOException | RuntimeException e) {
+      String why = e.getMessage() != null ? e.getMessage() : e.toString();
+      log.error("backup of {} failed: {}", name, why);
+      outcome = new Outcome(name, Optional.empty(), List.of(), why, started, clock.instant());
+    }
+    record(outcome, reason, trigger);
+    return outcome;
+  }
+
+  private static Snapshot latest(Repository repo, String source) throws IOException {
+    List<Snapshot> all = repo.snapshots();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      if (source.equals(all.get(i).source())) {
+        return all.get(i);
+      }
+    }
+    return null;
+  }
+
+  private void record(Outcome o, String reason, Trigger trigger) {
+    ObjectNode b = JsonNodeFactory.instance.objectNode();
+    b.put("source", o.source());
+    b.put("target", opener.location());
+    b.put("started_at", o.started().toString());
+    b.put("finished_at", o.finished().toString());
+    b.put("result", o.result());
+    b.put("trigger", trigger.wire);
+    b.put("reason", reason);
+    b.put("duration_seconds", Duration.between(o.started(), o.finished()).toMillis() / 1000.0);
+    if (o.snapshot().isPresent()) {
+      Snapshot s = o.snapshot().get();
+      b.put("snapshot_id", s.id());
+      b.put("parent_id", s.parent());
+      b.put("files_new", s.summary().filesNew());
+      b.put("files_changed", s.summary().filesChanged());
+      b.put("files_unchanged", s.summary().filesUnchanged());
+      b.put("dirs", s.summary().dirs());
+      b.put("bytes_read", s.summary().bytesRead());
+      b.put("bytes_added", s.summary().bytesAdded());
+      b.put("bytes_stored", s.summary().bytesStored());
+      b.put("errors", s.summary().errors());
+    } else {
+      b.putNull("snapshot_id");
+      b.put("errors", 0);
+      b.put("failure", o.failure());
+    }
+    ArrayNode messages = b.putArray("error_messages");
+    o.errors().stream().limit(100).forEach(messages::add);
+    try {
+      spool.append(ReportType.BACKUP_RUN, b);
+    } catch (IOException e) {
+      // The run is still in the agent's own log above; say loudly that the record is not spooled.
+      log.error("cannot spool the backup-run record of {}: {}", o.source(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,165 @@
+package id.penjaga.agent.backup.backend;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A repository in a local directory: a mounted portable disk, a NAS, another local disk. */
+public final class LocalBackend implements Backend {
+  private final Path root;
+
+  public LocalBackend(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  @Override
+  public String location() {
+    return root.toString();
+  }
+
+  private Path file(FileKind kind, String name) {
+    if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
+      throw new IllegalArgumentException("invalid repository file name " + name);
+    }
+    return root.resolve(kind.path(name));
+  }
+
+  @Override
+  public void save(FileKind kind, String name, byte[] content) throws IOException {
+    Path target = file(kind, name);
+    Path dir = target.getParent();
+    Files.createDirectories(dir);
+    if (kind != FileKind.LOCK && Files.exists(target)) {
+      throw new FileAlreadyExistsException(target.toString());
+    }
+    Path tmp = dir.resolve("." + name + ".tmp");
+    try {
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer b = ByteBuffer.wrap(content);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      throw new IOException("cannot write " + target + ": " + reason(e), e);
+    }
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // some file systems (FAT on a USB disk) cannot sync a directory; the rename stands
+    }
+  }
+
+  private static String reason(IOException e) {
+    String m = e.getMessage();
+    return m == null ? e.toString() : m;
+  }
+
+  @Override
+  public byte[] load(FileKind kind, String name) throws IOException {
+    return Files.readAllBytes(file(kind, name));
+  }
+
+  @Override
+  public byte[] load(FileKind kind, String name, long offset, int length) throws IOException {
+    Path p = file(kind, name);
+    byte[] out = new byte[length];
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.wrap(out);
+      long at = offset;
+      while (b.hasRemaining()) {
+        int n = ch.read(b, at);
+        if (n < 0) {
+          throw new EOFException(p + " is shorter than expected (" + (offset + length) + " bytes)");
+        }
+        at += n;
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public List<String> list(FileKind kind) throws IOException {
+    List<String> out = new ArrayList<>();
+    if (kind == FileKind.CONFIG) {
+      if (Files.exists(root.resolve("config"))) {
+        out.add("config");
+      }
+      return out;
+    }
+    Path dir = root.resolve(kind.directory());
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    if (kind == FileKind.PACK) {
+      try (DirectoryStream<Path> subs = Files.newDirectoryStream(dir)) {
+        for (Path sub : subs) {
+          if (Files.isDirectory(sub)) {
+            addNames(sub, out);
+          }
+        }
+      }
+    } else {
+      addNames(dir, out);
+    }
+    return out;
+  }
+
+  private static void addNames(Path dir, List<String> out) throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (!n.startsWith(".") && Files.isRegularFile(p)) {
+          out.add(n);
+        }
+      }
+    }
+  }
+
+  @Override
+  public Optional<Long> stat(FileKind kind, String name) throws IOException {
+    try {
+      return Optional.of(Files.size(file(kind, name)));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public void remove(FileKind kind, String name) throws IOException {
+    Files.deleteIfExists(file(kind, name));
+  }
+
+  @Override
+  public void create() throws IOException {
+    for (FileKind k : FileKind.values()) {
+      if (!k.directory().isEmpty()) {
+        Files.createDirectories(root.resolve(k.directory()));
+      }
+    }
+  }
+
+  @Override
+  public void close() {}
+}

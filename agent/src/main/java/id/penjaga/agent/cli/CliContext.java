@@ -1,0 +1,73 @@
+package id.penjaga.agent.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import id.penjaga.agent.config.AgentConfig;
+import id.penjaga.agent.config.ConfigException;
+import id.penjaga.agent.report.CollectorClient;
+import id.penjaga.agent.report.ReportSender;
+import id.penjaga.agent.report.Spool;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What the administrator's commands share: the configuration, the spool, the repository. */
+final class CliContext {
+  private static final Logger log = LoggerFactory.getLogger(CliContext.class);
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .build();
+
+  final AgentConfig config;
+  final Clock clock = Clock.systemUTC();
+
+  CliContext(AgentMain main) throws ConfigException {
+    this.config = main.loadConfig();
+  }
+
+  ConfiguredRepository repository() throws ConfigException {
+    return new ConfiguredRepository(config, clock);
+  }
+
+  Spool spool() throws IOException {
+    return new Spool(
+        config.stateDir().resolve("spool"),
+        config.spool().maxSize().bytes(),
+        config.agent().id(),
+        AgentMain.version(),
+        clock);
+  }
+
+  /**
+   * Sends what is in the spool now when a collector is configured; what does not go stays for the
+   * daemon to send later.
+   */
+  void sendPending(Spool spool) {
+    if (config.collectorLink().isEmpty()) {
+      return;
+    }
+    AgentConfig.CollectorLink link = config.collectorLink().get();
+    try {
+      CollectorClient client = new CollectorClient(link.url(), link.tokenFile().read(), link.timeout());
+      new ReportSender(spool, client, new Random()).drainOnce();
+    } catch (IOException e) {
+      log.warn("records stay in the spool for the daemon to send: {}", e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void printJson(Object value) {
+    try {
+      System.out.println(JSON.writeValueAsString(value));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package id.penjaga.agent.cli;
+
+import id.penjaga.agent.backup.RepositoryOpener;
+import id.penjaga.agent.backup.backend.Backend;
+import id.penjaga.agent.backup.backend.Backends;
+import id.penjaga.agent.backup.repository.Repository;
+import id.penjaga.agent.config.AgentConfig;
+import id.penjaga.agent.config.ConfigException;
+import java.io.IOException;
+import java.time.Clock;
+
+/** The repository of agent.yaml: its backend from {@code repository.path}, its password from its file. */
+final class ConfiguredRepository implements RepositoryOpener {
+  private final AgentConfig.RepositoryTarget target;
+  private final Clock clock;
+
+  ConfiguredRepository(AgentConfig config, Clock clock) throws ConfigException {
+    this.target =
+        config
+            .repositoryTarget()
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        "no repository configured: add a 'repository' section (path, password-file)"));
+    this.clock = clock;
+  }
+
+  Backend backend() throws IOException {
+    return Backends.open(
+        target.path(),
+        new Backends.SftpOptions(target.identityFile(), target.knownHosts(), target.hostKey(), target.timeout()));
+  }
+
+  char[] password() throws IOException {
+    return target.passwordFile().read().toCharArray();
+  }
+
+  @Override
+  public Repository open() throws IOException {
+    Backend backend = backend();
+    try {
+      return Repository.open(backend, password(), clock);
+    } catch (IOException | RuntimeException e) {
+      backend.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String location() {
+    return target.path();
+  }
+}

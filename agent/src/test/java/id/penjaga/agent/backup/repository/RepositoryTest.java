@@ -1,0 +1,144 @@
+package id.penjaga.agent.backup.repository;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import id.penjaga.agent.backup.backend.FileKind;
+import id.penjaga.agent.backup.backend.LocalBackend;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepositoryTest {
+  static final int FAST_SCRYPT = 1 << 10;
+  static final char[] PASSWORD = "correct horse".toCharArray();
+  @TempDir Path dir;
+
+  Repository init() throws Exception {
+    return Repository.init(new LocalBackend(dir), PASSWORD, FAST_SCRYPT, Clock.systemUTC());
+  }
+
+  @Test
+  void blobsRoundTripDeduplicateAndSurviveReopening() throws Exception {
+    byte[] text = "Dokumen penawaran ".repeat(10_000).getBytes(StandardCharsets.UTF_8);
+    byte[] noise = new byte[300_000];
+    new Random(7).nextBytes(noise);
+    BlobId a;
+    BlobId b;
+    try (Repository repo = init()) {
+      Repository.Saved s1 = repo.saveBlob(BlobType.DATA, text, 0, text.length);
+      Repository.Saved s2 = repo.saveBlob(BlobType.DATA, text, 0, text.length);
+      Repository.Saved s3 = repo.saveBlob(BlobType.DATA, noise, 0, noise.length);
+      assertThat(s1.added()).isTrue();
+      assertThat(s2.added()).isFalse();
+      assertThat(s2.id()).isEqualTo(s1.id());
+      a = s1.id();
+      b = s3.id();
+      repo.flush();
+      // text compresses, noise does not: stored sizes say so.
+      assertThat(repo.find(a).orElseThrow().length()).isLessThan(text.length / 10);
+      assertThat(repo.find(b).orElseThrow().length()).isGreaterThanOrEqualTo(noise.length);
+    }
+    try (Repository repo = Repository.open(new LocalBackend(dir), PASSWORD, Clock.systemUTC())) {
+      assertThat(repo.loadBlob(a)).isEqualTo(text);
+      assertThat(repo.loadBlob(b)).isEqualTo(noise);
+      assertThat(repo.saveBlob(BlobType.DATA, noise, 0, noise.length).added()).isFalse();
+    }
+  }
+
+  @Test
+  void idsAreKeyedSoTheyDifferBetweenRepositories() throws Exception {
+    byte[] data = "same content".getBytes(StandardCharsets.UTF_8);
+    BlobId first;
+    try (Repository repo = init()) {
+      first = repo.idOf(data, 0, data.length);
+    }
+    Path other = dir.resolve("other");
+    try (Repository repo2 = Repository.init(new LocalBackend(other), PASSWORD, FAST_SCRYPT, Clock.systemUTC())) {
+      assertThat(repo2.idOf(data, 0, data.length)).isNotEqualTo(first);
+    }
+  }
+
+  @Test
+  void wrongPasswordMissingRepositoryAndSecondInitAreClearErrors() throws Exception {
+    init().close();
+    assertThatThrownBy(() -> Repository.open(new LocalBackend(dir), "wrong".toCharArray(), Clock.systemUTC()))
+        .isInstanceOf(RepositoryException.class)
+        .hasMessageContaining("wrong password");
+    assertThatThrownBy(() -> Repository.open(new LocalBackend(dir.resolve("nothing")), PASSWORD, Clock.systemUTC()))
+        .isInstanceOf(RepositoryException.class)
+        .hasMessageContaining("no repository at")
+        .hasMessageContaining("init");
+    assertThatThrownBy(() -> init())
+        .isInstanceOf(RepositoryException.class)
+        .hasMessageContaining("already exists");
+  }
+
+  @Test
+  void nothingIsStoredInTheClear() throws Exception {
+    String secret = "RAHASIA-PENAWARAN-HARGA-123456789";
+    try (Repository repo = init()) {
+      byte[] data = secret.repeat(50).getBytes(StandardCharsets.UTF_8);
+      repo.saveBlob(BlobType.DATA, data, 0, data.length);
+      repo.flush();
+    }
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.filter(Files::isRegularFile).toList()) {
+        assertThat(new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1)).as(p.toString()).doesNotContain("RAHASIA");
+      }
+    }
+  }
+
+  @Test
+  void locksKeepWritersApartAndStaleLocksGo() throws Exception {
+    try (Repository repo = init()) {
+      try (RepositoryLock l = RepositoryLock.acquire(repo.backend(), true, "backup", Clock.systemUTC())) {
+        assertThatThrownBy(() -> RepositoryLock.acquire(repo.backend(), true, "backup", Clock.systemUTC()))
+            .hasMessageContaining("locked exclusively by 'backup'");
+        assertThatThrownBy(() -> RepositoryLock.acquire(repo.backend(), false, "restore", Clock.systemUTC()))
+            .hasMessageContaining("locked");
+      }
+      try (RepositoryLock r1 = RepositoryLock.acquire(repo.backend(), false, "restore", Clock.systemUTC());
+          RepositoryLock r2 = RepositoryLock.acquire(repo.backend(), false, "check", Clock.systemUTC())) {
+        assertThat(repo.backend().list(FileKind.LOCK)).hasSize(2);
+        assertThatThrownBy(() -> RepositoryLock.acquire(repo.backend(), true, "forget", Clock.systemUTC()))
+            .hasMessageContaining("for reading");
+      }
+      // A lock left by a process that is gone (pid far beyond pid_max) is stale.
+      repo.backend()
+          .save(
+              FileKind.LOCK,
+              "00000000000000000000000000000000",
+              ("{\"host\":\"" + RepositoryLock.hostName()
+                      + "\",\"pid\":999999999,\"time\":\"" + java.time.Instant.now()
+                      + "\",\"exclusive\":true,\"command\":\"backup\"}")
+                  .getBytes(StandardCharsets.UTF_8));
+      try (RepositoryLock l = RepositoryLock.acquire(repo.backend(), true, "backup", Clock.systemUTC())) {
+        assertThat(repo.backend().list(FileKind.LOCK)).hasSize(1);
+      }
+      assertThat(repo.backend().list(FileKind.LOCK)).isEmpty();
+    }
+  }
+
+  @Test
+  void snapshotsRoundTripAndAreFoundByPrefix() throws Exception {
+    try (Repository repo = init()) {
+      BlobId tree = repo.saveTree(new Tree(List.of()));
+      repo.flush();
+      Snapshot s =
+          repo.saveSnapshot(
+              new Snapshot(null, "2026-11-24T01:30:00Z", "spse", "uploads", "/data", tree.hex(), null,
+                  List.of("daily"), "change 42", "test",
+                  new Snapshot.Summary(1, 2, 3, 4, 5, 6, 7, 8, 9, 0)));
+      Snapshot loaded = repo.findSnapshot(s.id().substring(0, 8), null);
+      assertThat(loaded).isEqualTo(s);
+      assertThat(repo.findSnapshot("latest", "uploads").id()).isEqualTo(s.id());
+      assertThatThrownBy(() -> repo.findSnapshot("latest", "db")).hasMessageContaining("no snapshot of source db");
+    }
+  }
+}
