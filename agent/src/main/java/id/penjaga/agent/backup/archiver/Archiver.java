@@ -28,10 +28,11 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +58,10 @@ public final class Archiver implements AutoCloseable {
   private final List<PathMatcher> excludes;
   private final ExecutorService workers;
   private final Semaphore inFlight;
-  private final int maxChunk;
+  private volatile Exception failure;
+  /** The walk's one chunk reader and chunk buffer, reused for every file. */
+  private final Chunker.Reader reader;
+  private final byte[] chunkBuffer;
 
   public Archiver(Repository repo, ArchiveOptions options, int threads) {
     this.repo = repo;
@@ -65,7 +69,8 @@ public final class Archiver implements AutoCloseable {
     this.excludes = options.matchers();
     ChunkerParams params = new ChunkerParams(repo.chunkMin(), repo.chunkAvg(), repo.chunkMax());
     this.chunker = new Chunker(params, repo.chunkerSeed());
-    this.maxChunk = repo.chunkMax();
+    this.reader = chunker.reader(InputStream.nullInputStream());
+    this.chunkBuffer = new byte[repo.chunkMax()];
     this.workers =
         Executors.newFixedThreadPool(
             threads,
@@ -76,7 +81,7 @@ public final class Archiver implements AutoCloseable {
             });
     // Chunks waiting for or in a worker: bounds memory to about (threads * 2) * max chunk size
     // in the worst case and a few average chunks usually.
-    this.inFlight = new Semaphore(threads * 2);
+    this.inFlight = new Semaphore(threads * 4);
   }
 
   /** The result: the snapshot written, and the problems met on the way. */
@@ -96,7 +101,7 @@ public final class Archiver implements AutoCloseable {
     Object rootDevice = Files.getAttribute(root, "unix:dev");
     Tree parentTree = parent != null ? repo.loadTree(BlobId.parse(parent.tree())) : null;
     BackupSummary summary = new BackupSummary();
-    BlobId tree = saveDirectory(root, Path.of(""), parentTree, rootDevice, summary);
+    BlobId tree = join(saveDirectory(root, Path.of(""), parentTree, rootDevice, summary));
     repo.flush();
     Snapshot snap =
         new Snapshot(
@@ -125,7 +130,11 @@ public final class Archiver implements AutoCloseable {
     return new Result(saved, summary.errors());
   }
 
-  private BlobId saveDirectory(
+  /**
+   * Walks a directory; returns its tree's id to come. A directory's tree is saved (on a worker)
+   * as soon as all its entries are, while the walk goes on: no directory waits for the workers.
+   */
+  private CompletableFuture<BlobId> saveDirectory(
       Path dir, Path relative, Tree parentTree, Object rootDevice, BackupSummary summary)
       throws IOException {
     summary.dirs++;
@@ -140,10 +149,10 @@ public final class Archiver implements AutoCloseable {
       ds.forEach(children::add);
     } catch (AccessDeniedException e) {
       summary.error(dir + ": cannot list directory: permission denied");
-      return repo.saveTree(new Tree(List.of()));
+      return CompletableFuture.completedFuture(repo.saveTree(new Tree(List.of())));
     }
     children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-    List<Node> nodes = new ArrayList<>(children.size());
+    List<CompletableFuture<Node>> nodes = new ArrayList<>(children.size());
     for (Path child : children) {
       String name = child.getFileName().toString();
       Path rel = relative.resolve(name);
@@ -162,20 +171,20 @@ public final class Archiver implements AutoCloseable {
       Node old = previous.get(name);
       try {
         if ((Boolean) a.get("isSymbolicLink")) {
-          nodes.add(node(name, Node.SYMLINK, a, null, null, null, null, Files.readSymbolicLink(child).toString()));
+          Node link = node(name, Node.SYMLINK, a, null, null, null, null, Files.readSymbolicLink(child).toString());
+          nodes.add(CompletableFuture.completedFuture(link));
         } else if ((Boolean) a.get("isDirectory")) {
           if (options.oneFileSystem() && !rootDevice.equals(a.get("dev"))) {
             log.info("{}: another file system, left out (one-file-system)", child);
             continue;
           }
           Tree oldTree = old != null && old.isDir() ? loadTreeQuietly(old) : null;
-          BlobId sub = saveDirectory(child, rel, oldTree, rootDevice, summary);
-          nodes.add(node(name, Node.DIR, a, null, null, null, sub.hex(), null));
+          Map<String, Object> dirAttrs = a;
+          nodes.add(
+              saveDirectory(child, rel, oldTree, rootDevice, summary)
+                  .thenApply(sub -> node(name, Node.DIR, dirAttrs, null, null, null, sub.hex(), null)));
         } else if ((Boolean) a.get("isRegularFile")) {
-          Node n = saveFile(child, name, a, old, summary);
-          if (n != null) {
-            nodes.add(n);
-          }
+          nodes.add(saveFile(child, name, a, old, summary));
         } else {
           summary.error(child + ": special file (device, FIFO or socket) left out");
         }
@@ -185,7 +194,18 @@ public final class Archiver implements AutoCloseable {
         // removed while the backup ran: nothing to save
       }
     }
-    return repo.saveTree(new Tree(nodes));
+    return CompletableFuture.allOf(nodes.toArray(CompletableFuture[]::new))
+        .thenApplyAsync(
+            done -> {
+              List<Node> listing = new ArrayList<>(nodes.size());
+              nodes.forEach(n -> listing.add(n.join()));
+              try {
+                return repo.saveTree(new Tree(listing));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            workers);
   }
 
   private Tree loadTreeQuietly(Node old) {
@@ -196,7 +216,8 @@ public final class Archiver implements AutoCloseable {
     }
   }
 
-  private Node saveFile(Path file, String name, Map<String, Object> a, Node old, BackupSummary summary)
+  private CompletableFuture<Node> saveFile(
+      Path file, String name, Map<String, Object> a, Node old, BackupSummary summary)
       throws IOException {
     if (old != null
         && old.isFile()
@@ -209,7 +230,8 @@ public final class Archiver implements AutoCloseable {
         && old.inode() == ((Number) a.get("ino")).longValue()
         && old.content().stream().allMatch(id -> repo.find(BlobId.parse(id)).isPresent())) {
       summary.filesUnchanged++;
-      return node(name, Node.FILE, a, old.content(), old.sha256(), size(a), null, null);
+      return CompletableFuture.completedFuture(
+          node(name, Node.FILE, a, old.content(), old.sha256(), size(a), null, null));
     }
     for (int attempt = 1; ; attempt++) {
       Content c = readContent(file, summary);
@@ -230,52 +252,82 @@ public final class Archiver implements AutoCloseable {
       } else {
         summary.filesNew++;
       }
-      return node(name, Node.FILE, after, c.ids, c.sha256, c.bytes, null, null);
+      Map<String, Object> attrs = after;
+      return CompletableFuture.allOf(c.chunks().toArray(CompletableFuture[]::new))
+          .thenApply(done -> node(name, Node.FILE, attrs, c.ids(), c.sha256, c.bytes, null, null));
     }
   }
 
-  private record Content(List<String> ids, String sha256, long bytes) {}
+  /** A file's content as read: its chunks on their way into the repository, and its hash. */
+  private record Content(List<CompletableFuture<BlobId>> chunks, String sha256, long bytes) {
+    /** The chunk ids; call only once all chunks are saved. */
+    List<String> ids() {
+      List<String> ids = new ArrayList<>(chunks.size());
+      chunks.forEach(f -> ids.add(f.join().hex()));
+      return ids;
+    }
+  }
 
   private Content readContent(Path file, BackupSummary summary) throws IOException {
     MessageDigest sha = sha256();
-    List<Future<BlobId>> futures = new ArrayList<>();
+    List<CompletableFuture<BlobId>> futures = new ArrayList<>();
     long total = 0;
+    byte[] digest;
     try (InputStream in = Files.newInputStream(file, NOFOLLOW)) {
-      Chunker.Reader reader = chunker.reader(in);
-      byte[] buf = new byte[maxChunk];
+      reader.reset(in);
+      byte[] buf = chunkBuffer;
       int n;
+      // Each chunk is handed on when the next one is read: a file of one chunk (most bid
+      // documents) then gives its whole-file hash to the chunk, which is not hashed again.
+      byte[] held = null;
+      int chunks = 0;
       while ((n = reader.next(buf)) >= 0) {
         sha.update(buf, 0, n);
         total += n;
-        byte[] chunk = java.util.Arrays.copyOf(buf, n);
-        acquire();
-        try {
-          futures.add(
-              workers.submit(
-                  () -> {
-                    try {
-                      return repo.saveBlob(BlobType.DATA, chunk, 0, chunk.length).id();
-                    } finally {
-                      inFlight.release();
-                    }
-                  }));
-        } catch (RuntimeException e) {
-          inFlight.release();
-          throw e;
+        if (held != null) {
+          futures.add(submit(held, null));
         }
+        held = java.util.Arrays.copyOf(buf, n);
+        chunks++;
+      }
+      digest = sha.digest();
+      if (held != null) {
+        futures.add(submit(held, chunks == 1 ? digest : null));
       }
     }
     synchronized (summary) {
       summary.bytesRead += total;
     }
-    List<String> ids = new ArrayList<>(futures.size());
-    for (Future<BlobId> f : futures) {
-      ids.add(await(f).hex());
+    return new Content(futures, HexFormat.of().formatHex(digest), total);
+  }
+
+  private CompletableFuture<BlobId> submit(byte[] chunk, byte[] sha256OfChunk) throws IOException {
+    acquire();
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return repo.saveBlob(BlobType.DATA, chunk, 0, chunk.length, sha256OfChunk).id();
+            } catch (IOException | RuntimeException e) {
+              failure = e;
+              throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            } finally {
+              inFlight.release();
+            }
+          },
+          workers);
+    } catch (RuntimeException e) {
+      inFlight.release();
+      throw e;
     }
-    return new Content(ids, HexFormat.of().formatHex(sha.digest()), total);
   }
 
   private void acquire() throws IOException {
+    Exception f = failure;
+    if (f != null) {
+      // A chunk could not be saved: the backup has failed, stop reading.
+      throw f instanceof IOException io ? new IOException(io.getMessage(), io) : new IOException(f.toString(), f);
+    }
     try {
       inFlight.acquire();
     } catch (InterruptedException e) {
@@ -284,17 +336,18 @@ public final class Archiver implements AutoCloseable {
     }
   }
 
-  private static BlobId await(Future<BlobId> f) throws IOException {
+  private static <T> T join(CompletableFuture<T> f) throws IOException {
     try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("backup interrupted");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
+      return f.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof UncheckedIOException u) {
+        throw u.getCause();
+      }
+      if (cause instanceof IOException io) {
         throw io;
       }
-      throw new IOException("saving a chunk failed: " + e.getCause(), e.getCause());
+      throw new IOException("backup failed: " + cause, cause);
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.Optional;
 
 /** A repository in a local directory: a mounted portable disk, a NAS, another local disk. */
 public final class LocalBackend implements Backend {
+  private static final int IO_SLICE = 1 << 20;
   private final Path root;
 
   public LocalBackend(Path root) {
@@ -49,9 +50,13 @@ public final class LocalBackend implements Backend {
       try (FileChannel ch =
           FileChannel.open(
               tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer b = ByteBuffer.wrap(content);
-        while (b.hasRemaining()) {
-          ch.write(b);
+        // In slices of at most 1 MiB: the JDK copies a heap buffer through a temporary native
+        // buffer of the same size, and megabyte-sized ones are cheap to reuse, larger ones not.
+        for (int off = 0; off < content.length; off += IO_SLICE) {
+          ByteBuffer b = ByteBuffer.wrap(content, off, Math.min(IO_SLICE, content.length - off));
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
         }
         ch.force(true);
       }
@@ -78,7 +83,12 @@ public final class LocalBackend implements Backend {
 
   @Override
   public byte[] load(FileKind kind, String name) throws IOException {
-    return Files.readAllBytes(file(kind, name));
+    Path p = file(kind, name);
+    long size = Files.size(p);
+    if (size > Integer.MAX_VALUE - 16) {
+      throw new IOException(p + " is too large to be a repository file");
+    }
+    return load(kind, name, 0, (int) size);
   }
 
   @Override
@@ -86,14 +96,15 @@ public final class LocalBackend implements Backend {
     Path p = file(kind, name);
     byte[] out = new byte[length];
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-      ByteBuffer b = ByteBuffer.wrap(out);
       long at = offset;
-      while (b.hasRemaining()) {
+      for (int off = 0; off < length; ) {
+        ByteBuffer b = ByteBuffer.wrap(out, off, Math.min(IO_SLICE, length - off));
         int n = ch.read(b, at);
         if (n < 0) {
           throw new EOFException(p + " is shorter than expected (" + (offset + length) + " bytes)");
         }
         at += n;
+        off += n;
       }
     }
     return out;

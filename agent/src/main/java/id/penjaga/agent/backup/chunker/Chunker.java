@@ -14,6 +14,7 @@ import java.util.SplittableRandom;
  * points within a repository, and cut points reveal nothing across repositories.
  */
 public final class Chunker {
+  private static final int READ_SIZE = 1 << 20;
   private final ChunkerParams params;
   private final long[] gear = new long[256];
   private final long maskSmall;
@@ -45,9 +46,12 @@ public final class Chunker {
     return new Reader(in);
   }
 
-  /** Cuts one stream into chunks; reads it in large blocks. Not thread-safe. */
+  /**
+   * Cuts streams into chunks, reading in large blocks. One reader serves many streams in turn
+   * ({@link #reset}), so its buffer is allocated once. Not thread-safe.
+   */
   public final class Reader {
-    private final InputStream in;
+    private InputStream in;
     private final byte[] buf;
     private int pos;
     private int limit;
@@ -56,6 +60,15 @@ public final class Chunker {
     Reader(InputStream in) {
       this.in = in;
       this.buf = new byte[params.max() * 2];
+    }
+
+    /** Starts on another stream, dropping whatever was left of the previous one. */
+    public Reader reset(InputStream next) {
+      this.in = next;
+      this.pos = 0;
+      this.limit = 0;
+      this.eof = false;
+      return this;
     }
 
     /**
@@ -84,7 +97,9 @@ public final class Chunker {
         pos = 0;
       }
       while (limit < buf.length) {
-        int r = in.read(buf, limit, buf.length - limit);
+        // At most 1 MiB a call: the JDK copies file reads through a temporary native buffer of
+        // the requested size, and a huge one costs more to set up than the read itself.
+        int r = in.read(buf, limit, Math.min(READ_SIZE, buf.length - limit));
         if (r < 0) {
           eof = true;
           return;

@@ -8,6 +8,7 @@ import id.penjaga.agent.backup.crypto.MasterKey;
 import id.penjaga.agent.backup.crypto.Sealer;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ public final class Repository implements AutoCloseable {
   static final int PACK_TARGET = 8 << 20;
   /** An index file is written after this many new packs, and at every flush. */
   static final int PACKS_PER_INDEX = 64;
-  private static final int ZSTD_LEVEL = 3;
+  private static final int ZSTD_LEVEL = 1;
 
   private final Backend backend;
   private final MasterKey key;
@@ -43,10 +44,30 @@ public final class Repository implements AutoCloseable {
   /** Blobs saved in this session but not yet in a written index: deduplication sees them too. */
   private final Map<BlobId, Boolean> pending = new ConcurrentHashMap<>();
   private final ThreadLocal<Mac> hasher;
+  private final ThreadLocal<MessageDigest> sha256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+  /** Each worker's compression output buffer, kept between blobs. */
+  private final ThreadLocal<byte[]> compressBuffer = ThreadLocal.withInitial(() -> new byte[0]);
   private final Object packLock = new Object();
   private PackBuilder currentPack;
   private final List<List<PackedBlob>> unindexedPacks = new ArrayList<>();
   private final Stats stats = new Stats();
+  private final java.util.concurrent.ExecutorService uploader =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "pack-upload");
+            t.setDaemon(true);
+            return t;
+          });
+  private final java.util.concurrent.Semaphore uploadSlots = new java.util.concurrent.Semaphore(2);
+  private volatile Exception uploadFailure;
 
   /** Counters of what this session added. */
   public static final class Stats {
@@ -245,11 +266,16 @@ public final class Repository implements AutoCloseable {
     return index.values();
   }
 
-  /** The blob id of some plaintext. */
+  /** The blob id of some plaintext: HMAC-SHA-256 of its SHA-256 under the id key. */
   public BlobId idOf(byte[] data, int off, int len) {
-    Mac mac = hasher.get();
-    mac.update(data, off, len);
-    return new BlobId(mac.doFinal());
+    MessageDigest sha = sha256.get();
+    sha.update(data, off, len);
+    return idOfDigest(sha.digest());
+  }
+
+  /** The blob id of a plaintext whose SHA-256 is known (a one-chunk file's whole-file hash). */
+  BlobId idOfDigest(byte[] sha256OfPlaintext) {
+    return new BlobId(hasher.get().doFinal(sha256OfPlaintext));
   }
 
   /**
@@ -258,7 +284,16 @@ public final class Repository implements AutoCloseable {
    * @return the id, and whether it was new
    */
   public Saved saveBlob(BlobType type, byte[] data, int off, int len) throws IOException {
-    BlobId id = idOf(data, off, len);
+    return saveBlob(type, data, off, len, null);
+  }
+
+  /**
+   * As {@link #saveBlob(BlobType, byte[], int, int)}, with the plaintext's SHA-256 when the caller
+   * already has it, so the data is not hashed twice.
+   */
+  public Saved saveBlob(BlobType type, byte[] data, int off, int len, byte[] sha256OfPlaintext)
+      throws IOException {
+    BlobId id = sha256OfPlaintext != null ? idOfDigest(sha256OfPlaintext) : idOf(data, off, len);
     if (index.containsKey(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) {
       return new Saved(id, false);
     }
@@ -276,7 +311,7 @@ public final class Repository implements AutoCloseable {
       }
     }
     if (full != null) {
-      upload(full);
+      scheduleUpload(full);
     }
     return new Saved(id, true);
   }
@@ -285,19 +320,67 @@ public final class Repository implements AutoCloseable {
   public record Saved(BlobId id, boolean added) {}
 
   private byte[] sealBlob(BlobId id, byte[] data, int off, int len) {
-    byte[] payload;
-    byte flag;
-    byte[] compressed = new byte[(int) Zstd.compressBound(len) + 1];
-    long clen = Zstd.compressByteArray(compressed, 1, compressed.length - 1, data, off, len, ZSTD_LEVEL);
-    if (!Zstd.isError(clen) && clen < len - (len >> 5)) {
-      compressed[0] = 1;
-      return key.sealer().seal(compressed, 0, (int) clen + 1, id.raw());
+    byte[] compressed = compressBuffer.get();
+    int bound = (int) Zstd.compressBound(len);
+    if (compressed.length < bound) {
+      compressed = new byte[bound];
+      compressBuffer.set(compressed);
     }
-    payload = new byte[len + 1];
-    flag = 0;
-    payload[0] = flag;
-    System.arraycopy(data, off, payload, 1, len);
-    return key.sealer().seal(payload, id.raw());
+    long clen = Zstd.compressByteArray(compressed, 0, compressed.length, data, off, len, ZSTD_LEVEL);
+    // Compression is kept only when it saves at least 1/32: scans and archives stay as they are.
+    if (!Zstd.isError(clen) && clen < len - (len >> 5)) {
+      return key.sealer().seal((byte) 1, compressed, 0, (int) clen, id.raw());
+    }
+    return key.sealer().seal((byte) 0, data, off, len, id.raw());
+  }
+
+  /**
+   * Hands a finished pack to the upload thread, so workers go on compressing while it is written
+   * and synced. At most two packs wait, which bounds memory.
+   */
+  private void scheduleUpload(PackBuilder.Finished pack) throws IOException {
+    rethrowUploadFailure();
+    try {
+      uploadSlots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting to upload a pack");
+    }
+    uploader.execute(
+        () -> {
+          try {
+            if (uploadFailure == null) {
+              upload(pack);
+            }
+          } catch (IOException | RuntimeException e) {
+            uploadFailure = e;
+          } finally {
+            uploadSlots.release();
+          }
+        });
+  }
+
+  private void rethrowUploadFailure() throws IOException {
+    Exception e = uploadFailure;
+    if (e instanceof IOException io) {
+      throw new IOException(io.getMessage(), io);
+    }
+    if (e != null) {
+      throw new IOException("uploading a pack failed: " + e, e);
+    }
+  }
+
+  /** Waits until every scheduled pack is written, and reports the first failure. */
+  private void awaitUploads() throws IOException {
+    try {
+      uploader.submit(() -> {}).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for pack uploads");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException(e.getCause());
+    }
+    rethrowUploadFailure();
   }
 
   private void upload(PackBuilder.Finished pack) throws IOException {
@@ -340,8 +423,9 @@ public final class Repository implements AutoCloseable {
       currentPack = null;
     }
     if (last != null) {
-      upload(last);
+      scheduleUpload(last);
     }
+    awaitUploads();
     List<List<PackedBlob>> toIndex;
     synchronized (unindexedPacks) {
       toIndex = new ArrayList<>(unindexedPacks);
@@ -482,6 +566,7 @@ public final class Repository implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    uploader.shutdownNow();
     backend.close();
   }
 }
