@@ -78,7 +78,7 @@ public record AgentConfig(
             "an sftp repository needs its host key pinned: give known-hosts (a file) or host-key"
                 + " (SHA256:...)");
       }
-      if (hostKey != null && !hostKey.startsWith("SHA256:")) {
+      if (hostKey != null && !hostKey.matches("SHA256:[A-Za-z0-9+/]{43}=?")) {
         throw new InvalidSetting("host-key", "must be a SHA256:... fingerprint as ssh-keygen -lf prints it");
       }
       timeout = timeout != null ? timeout : Duration.ofSeconds(30);

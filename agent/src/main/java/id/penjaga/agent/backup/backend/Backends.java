@@ -1,6 +1,8 @@
 package id.penjaga.agent.backup.backend;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -13,7 +15,19 @@ public final class Backends {
 
   public static Backend open(String location, SftpOptions sftp) throws IOException {
     if (location.startsWith("sftp://")) {
-      throw new IOException("sftp repositories are not available in this build");
+      URI uri;
+      try {
+        uri = new URI(location);
+      } catch (URISyntaxException e) {
+        throw new IOException("invalid sftp location " + location + ": " + e.getReason());
+      }
+      Duration timeout = sftp != null && sftp.timeout() != null ? sftp.timeout() : Duration.ofSeconds(30);
+      return SftpBackend.connect(
+          uri,
+          sftp != null ? sftp.identityFile() : null,
+          sftp != null ? sftp.knownHosts() : null,
+          sftp != null ? sftp.fingerprint() : null,
+          timeout);
     }
     String path = location.startsWith("file:") ? location.substring(5) : location;
     return new LocalBackend(Path.of(path));
