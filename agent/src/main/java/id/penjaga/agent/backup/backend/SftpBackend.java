@@ -40,7 +40,12 @@ import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
  * closed.
  */
 public final class SftpBackend implements Backend {
-  private static final int IO_SLICE = 256 << 10;
+  /**
+   * Bytes per SFTP write request. OpenSSH's server drops the connection on a packet over 256 KiB
+   * (headers included), so requests stay well below; several are in flight at once.
+   */
+  private static final int IO_SLICE = 32 << 10;
+  private static final int IN_FLIGHT = 16;
 
   private final SSHClient ssh;
   private final SFTPClient sftp;
@@ -192,10 +197,12 @@ public final class SftpBackend implements Backend {
       if (kind != FileKind.LOCK && sftp.statExistence(target) != null) {
         throw new FileAlreadyExistsException(location + "/" + kind.path(name));
       }
-      try (RemoteFile f = sftp.open(tmp, EnumSet.of(OpenMode.WRITE, OpenMode.CREAT, OpenMode.TRUNC))) {
+      try (RemoteFile f = sftp.open(tmp, EnumSet.of(OpenMode.WRITE, OpenMode.CREAT, OpenMode.TRUNC));
+          RemoteFile.RemoteFileOutputStream out = f.new RemoteFileOutputStream(0, IN_FLIGHT)) {
         for (int off = 0; off < content.length; off += IO_SLICE) {
-          f.write(off, content, off, Math.min(IO_SLICE, content.length - off));
+          out.write(content, off, Math.min(IO_SLICE, content.length - off));
         }
+        out.flush();
       }
       if (kind == FileKind.LOCK) {
         removeQuietly(target);
@@ -219,14 +226,12 @@ public final class SftpBackend implements Backend {
   public synchronized byte[] load(FileKind kind, String name, long offset, int length) throws IOException {
     String path = file(kind, name);
     byte[] out = new byte[length];
-    try (RemoteFile f = sftp.open(path, EnumSet.of(OpenMode.READ))) {
-      int done = 0;
-      while (done < length) {
-        int n = f.read(offset + done, out, done, Math.min(IO_SLICE, length - done));
-        if (n < 0) {
-          throw new EOFException(location + "/" + kind.path(name) + " is shorter than expected");
-        }
-        done += n;
+    try (RemoteFile f = sftp.open(path, EnumSet.of(OpenMode.READ));
+        RemoteFile.ReadAheadRemoteFileInputStream in =
+            f.new ReadAheadRemoteFileInputStream(IN_FLIGHT, offset, length)) {
+      int done = in.readNBytes(out, 0, length);
+      if (done < length) {
+        throw new EOFException(location + "/" + kind.path(name) + " is shorter than expected");
       }
     } catch (SFTPException e) {
       if (e.getStatusCode() == Response.StatusCode.NO_SUCH_FILE) {
