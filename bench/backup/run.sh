@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Backup benchmark: Penjaga, restic and BorgBackup side by side on the same SPSE-like tree, in
+# one run. Full backup, incremental after 1% of files changed and 1% added, a backup with no
+# change, and a full restore; wall time, CPU time (user+sys), peak RSS, repository size.
+# Writes a Markdown table to bench/results/backup-DATE.md.
+#
+#   bash bench/backup/run.sh            # 1 GiB, 4000 files
+#   BENCH_MIB=256 BENCH_FILES=1000 bash bench/backup/run.sh   # quicker
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+mib=${BENCH_MIB:-1024}
+files=${BENCH_FILES:-4000}
+work=${BENCH_DIR:-/tmp/penjaga-bench}
+java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m}
+
+if [ "$(id -u)" -eq 0 ]; then
+  missing=()
+  command -v restic >/dev/null || missing+=(restic)
+  command -v borg >/dev/null || missing+=(borgbackup)
+  [ -x /usr/bin/time ] || missing+=(time)
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+fi
+jar=agent/target/penjaga-agent.jar
+[ -f "$jar" ] || mvn -B -q -ntp -DskipTests package
+
+rm -rf "$work"
+mkdir -p "$work"
+tree_cache=${BENCH_TREE_CACHE:-/tmp/penjaga-bench-tree-$mib-$files}
+if [ ! -d "$tree_cache" ]; then
+  echo "== generating ${mib} MiB in ${files} files"
+  python3 bench/backup/make-tree.py "$tree_cache.tmp" "$mib" "$files"
+  mv "$tree_cache.tmp" "$tree_cache"
+fi
+cp -a "$tree_cache" "$work/src"
+src_bytes=$(du -sb "$work/src" | cut -f1)
+
+pass="$work/pass"
+( umask 077; echo "bench-password-$$" > "$pass" )
+export RESTIC_PASSWORD_FILE="$pass" BORG_PASSCOMMAND="cat $pass" BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes \
+       BORG_RELOCATED_REPO_ACCESS_IS_OK=yes XDG_CACHE_HOME="$work/cache"
+cat > "$work/agent.yaml" <<YAML
+agent:
+  id: bench
+  state-dir: $work/penjaga-state
+metrics:
+  enabled: false
+repository:
+  path: $work/repo-penjaga
+  password-file: $pass
+sources:
+  uploads:
+    type: files
+    path: $work/src
+YAML
+
+# shellcheck disable=SC2206
+penjaga=(java $java_opts -jar "$jar" -c "$work/agent.yaml")
+
+declare -A result
+# measure TOOL STEP COMMAND...: wall s, cpu s, peak RSS MiB
+measure() {
+  local tool=$1 step=$2; shift 2
+  local t="$work/time.$tool.$step"
+  sync
+  /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" > "$work/out.$tool.$step" 2>&1 || {
+    echo "$tool $step failed:"; tail -20 "$work/out.$tool.$step"; exit 1; }
+  read -r wall user sys rss < "$t"
+  result[$tool.$step]=$(awk -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
+    'BEGIN { printf "%.2f|%.2f|%.0f", w, u + s, r / 1024 }')
+  echo "  $tool $step: wall ${wall}s cpu $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s rss $((rss / 1024)) MiB"
+}
+
+echo "== init"
+"${penjaga[@]}" init > /dev/null
+restic init --repo "$work/repo-restic" --repository-version 2 > /dev/null
+borg init --encryption repokey "$work/repo-borg" > /dev/null
+
+for step in full incremental nochange; do
+  if [ "$step" = incremental ]; then python3 bench/backup/mutate.py "$work/src"; fi
+  echo "== $step backup"
+  measure penjaga "$step" "${penjaga[@]}" backup
+  measure restic "$step" restic --repo "$work/repo-restic" backup --quiet "$work/src"
+  measure borg "$step" borg create "$work/repo-borg::$step" "$work/src"
+  for tool in penjaga restic borg; do
+    result[$tool.$step.size]=$(du -sb "$work/repo-$tool" | cut -f1)
+  done
+done
+
+echo "== full restore"
+measure penjaga restore "${penjaga[@]}" restore latest --target "$work/restore-penjaga"
+measure restic restore restic --repo "$work/repo-restic" restore latest --target "$work/restore-restic"
+mkdir -p "$work/restore-borg"
+measure borg restore bash -c "cd '$work/restore-borg' && borg extract '$work/repo-borg::nochange'"
+diff -r "$work/src" "$work/restore-penjaga" > /dev/null && echo "  penjaga restore identical to the source"
+
+out="bench/results/backup-$(date -u +%Y-%m-%d).md"
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+{
+  echo "# Backup benchmark, $(date -u +%Y-%m-%d)"
+  echo
+  echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)."
+  echo "Tree: $files files, $((src_bytes / 1048576)) MiB (55% incompressible, 35% text documents, 10% duplicates),"
+  echo "made by \`bench/backup/make-tree.py\`; incremental after \`mutate.py\` (1% of files edited, 1% added)."
+  echo "Versions: penjaga $("${penjaga[@]}" --version | awk '{print $2}') (java $java_opts), $(restic version | awk '{print $1, $2}'), $(borg --version)."
+  echo "Each figure is one run of a whole process, JVM start included; page cache warm for all three."
+  echo
+  echo "| step | tool | wall s | CPU s | peak RSS MiB | repo MiB | wall vs restic | wall vs borg |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  for step in full incremental nochange restore; do
+    rw=$(cut -d'|' -f1 <<< "${result[restic.$step]}")
+    bw=$(cut -d'|' -f1 <<< "${result[borg.$step]}")
+    for tool in penjaga restic borg; do
+      IFS='|' read -r w c r <<< "${result[$tool.$step]}"
+      size=${result[$tool.$step.size]:-}
+      [ -n "$size" ] && size=$((size / 1048576))
+      echo "| $step | $tool | $w | $c | $r | ${size:--} | $(awk -v a="$w" -v b="$rw" 'BEGIN{printf "%.2f", a/b}') | $(awk -v a="$w" -v b="$bw" 'BEGIN{printf "%.2f", a/b}') |"
+    done
+  done
+} > "$out"
+cat "$out"
+echo "written to $out"
