@@ -18,8 +18,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -51,6 +49,9 @@ import org.slf4j.LoggerFactory;
 public final class Archiver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Archiver.class);
   private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+  /** What a node records; owner and group names come from {@link #names}, not from each file. */
+  private static final String ATTRIBUTES =
+      "unix:mode,ino,dev,uid,gid,ctime,size,lastModifiedTime,isDirectory,isRegularFile,isSymbolicLink";
 
   private final Repository repo;
   private final Chunker chunker;
@@ -58,6 +59,7 @@ public final class Archiver implements AutoCloseable {
   private final List<PathMatcher> excludes;
   private final ExecutorService workers;
   private final Semaphore inFlight;
+  private final OwnerNames names = new OwnerNames();
   private volatile Exception failure;
   /** The walk's one chunk reader and chunk buffer, reused for every file. */
   private final Chunker.Reader reader;
@@ -161,7 +163,7 @@ public final class Archiver implements AutoCloseable {
       }
       Map<String, Object> a;
       try {
-        a = Files.readAttributes(child, "unix:*", NOFOLLOW);
+        a = withNames(child, Files.readAttributes(child, ATTRIBUTES, NOFOLLOW));
       } catch (NoSuchFileException e) {
         continue; // removed since the directory was listed
       } catch (IOException e) {
@@ -235,7 +237,7 @@ public final class Archiver implements AutoCloseable {
     }
     for (int attempt = 1; ; attempt++) {
       Content c = readContent(file, summary);
-      Map<String, Object> after = Files.readAttributes(file, "unix:*", NOFOLLOW);
+      Map<String, Object> after = withNames(file, Files.readAttributes(file, ATTRIBUTES, NOFOLLOW));
       boolean changed =
           size(after) != c.bytes
               || nanos(after.get("lastModifiedTime")) != nanos(a.get("lastModifiedTime"))
@@ -351,6 +353,13 @@ public final class Archiver implements AutoCloseable {
     }
   }
 
+  private Map<String, Object> withNames(Path file, Map<String, Object> attributes) {
+    Map<String, Object> a = new HashMap<>(attributes);
+    a.put("user", names.user(((Number) a.get("uid")).intValue(), file));
+    a.put("group", names.group(((Number) a.get("gid")).intValue(), file));
+    return a;
+  }
+
   private static Node node(
       String name,
       String type,
@@ -367,8 +376,8 @@ public final class Archiver implements AutoCloseable {
         ((Number) a.get("mode")).intValue() & 07777,
         ((Number) a.get("uid")).intValue(),
         ((Number) a.get("gid")).intValue(),
-        principal(a.get("owner")),
-        principal(a.get("group")),
+        (String) a.get("user"),
+        (String) a.get("group"),
         nanos(a.get("lastModifiedTime")),
         file ? nanos(a.get("ctime")) : null,
         file ? ((Number) a.get("ino")).longValue() : null,
@@ -380,15 +389,6 @@ public final class Archiver implements AutoCloseable {
         target);
   }
 
-  private static String principal(Object p) {
-    if (p instanceof UserPrincipal u) {
-      return u.getName();
-    }
-    if (p instanceof GroupPrincipal g) {
-      return g.getName();
-    }
-    return null;
-  }
 
   private static long size(Map<String, Object> a) {
     return ((Number) a.get("size")).longValue();
