@@ -1,12 +1,11 @@
 package id.penjaga.agent.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import id.penjaga.agent.io.AtomicFile;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -86,7 +85,7 @@ public final class Spool {
               clock.instant().toString(),
               agentVersion,
               body);
-      writeDurably(dir.resolve(fileName(seq)), report.toJson());
+      AtomicFile.write(dir.resolve(fileName(seq)), report.toJson());
     } finally {
       local.unlock();
     }
@@ -140,7 +139,7 @@ public final class Spool {
     } catch (NoSuchFileException e) {
       return;
     }
-    writeDurably(
+    AtomicFile.write(
         rejectedDir.resolve(file.getFileName() + ".reason"),
         (reason + "\n").getBytes(StandardCharsets.UTF_8));
   }
@@ -177,7 +176,7 @@ public final class Spool {
       last = Math.max(last, sequenceOf(p));
     }
     long next = last + 1;
-    writeDurably(seqFile, Long.toString(next).getBytes(StandardCharsets.US_ASCII));
+    AtomicFile.write(seqFile, Long.toString(next).getBytes(StandardCharsets.US_ASCII));
     return next;
   }
 
@@ -190,30 +189,5 @@ public final class Spool {
     return String.format("%020d%s", seq, SUFFIX);
   }
 
-  /** Write to a temporary file, fsync it, rename it into place, fsync the directory. */
-  static void writeDurably(Path target, byte[] content) throws IOException {
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buf = ByteBuffer.wrap(content);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
-    try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // some file systems cannot fsync a directory; the rename is still atomic
-    }
-  }
+
 }

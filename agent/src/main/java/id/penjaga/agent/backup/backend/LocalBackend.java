@@ -1,16 +1,15 @@
 package id.penjaga.agent.backup.backend;
 
+import id.penjaga.agent.io.AtomicFile;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +17,7 @@ import java.util.Optional;
 
 /** A repository in a local directory: a mounted portable disk, a NAS, another local disk. */
 public final class LocalBackend implements Backend {
+  /** Reads in slices: see {@link AtomicFile} on the JDK's temporary native buffers. */
   private static final int IO_SLICE = 1 << 20;
   private final Path root;
 
@@ -45,34 +45,10 @@ public final class LocalBackend implements Backend {
     if (kind != FileKind.LOCK && Files.exists(target)) {
       throw new FileAlreadyExistsException(target.toString());
     }
-    Path tmp = dir.resolve("." + name + ".tmp");
     try {
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        // In slices of at most 1 MiB: the JDK copies a heap buffer through a temporary native
-        // buffer of the same size, and megabyte-sized ones are cheap to reuse, larger ones not.
-        for (int off = 0; off < content.length; off += IO_SLICE) {
-          ByteBuffer b = ByteBuffer.wrap(content, off, Math.min(IO_SLICE, content.length - off));
-          while (b.hasRemaining()) {
-            ch.write(b);
-          }
-        }
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
+      AtomicFile.write(target, content);
     } catch (IOException e) {
-      Files.deleteIfExists(tmp);
       throw new IOException("cannot write " + target + ": " + reason(e), e);
-    }
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // some file systems (FAT on a USB disk) cannot sync a directory; the rename stands
     }
   }
 

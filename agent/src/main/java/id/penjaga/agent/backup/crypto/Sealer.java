@@ -37,28 +37,17 @@ public final class Sealer {
   }
 
   public byte[] seal(byte[] plain, int off, int len, byte[] aad) {
-    byte[] out = new byte[NONCE + len + TAG];
-    byte[] nonce = new byte[NONCE];
-    RANDOM.nextBytes(nonce);
-    System.arraycopy(nonce, 0, out, 0, NONCE);
-    try {
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce));
-      c.updateAAD(aad);
-      int o = NONCE;
-      for (int i = 0; i < len; i += SLICE) {
-        o += c.update(plain, off + i, Math.min(SLICE, len - i), out, o);
-      }
-      c.doFinal(out, o);
-      return out;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-GCM unavailable", e);
-    }
+    return seal(null, plain, off, len, aad);
   }
 
   /** Seals {@code prefix ‖ plain[off, off+len)} without first copying them together. */
   public byte[] seal(byte prefix, byte[] plain, int off, int len, byte[] aad) {
-    byte[] out = new byte[NONCE + 1 + len + TAG];
+    return seal(new byte[] {prefix}, plain, off, len, aad);
+  }
+
+  private byte[] seal(byte[] prefix, byte[] plain, int off, int len, byte[] aad) {
+    int p = prefix == null ? 0 : prefix.length;
+    byte[] out = new byte[NONCE + p + len + TAG];
     byte[] nonce = new byte[NONCE];
     RANDOM.nextBytes(nonce);
     System.arraycopy(nonce, 0, out, 0, NONCE);
@@ -66,7 +55,7 @@ public final class Sealer {
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce));
       c.updateAAD(aad);
-      int o = NONCE + c.update(new byte[] {prefix}, 0, 1, out, NONCE);
+      int o = NONCE + (p > 0 ? c.update(prefix, 0, p, out, NONCE) : 0);
       for (int i = 0; i < len; i += SLICE) {
         o += c.update(plain, off + i, Math.min(SLICE, len - i), out, o);
       }
