@@ -28,13 +28,16 @@ public final class BackupJob {
   private static final Logger log = LoggerFactory.getLogger(BackupJob.class);
 
   private final RepositoryOpener opener;
+  private final String targetName;
   private final Spool spool;
   private final Clock clock;
   private final String agentVersion;
   private final int threads;
 
-  public BackupJob(RepositoryOpener opener, Spool spool, Clock clock, String agentVersion, int threads) {
+  public BackupJob(
+      RepositoryOpener opener, String targetName, Spool spool, Clock clock, String agentVersion, int threads) {
     this.opener = opener;
+    this.targetName = targetName;
     this.spool = spool;
     this.clock = clock;
     this.agentVersion = agentVersion;
@@ -57,6 +60,7 @@ public final class BackupJob {
   /** What one run did; {@code snapshot} is empty when it failed, and {@code failure} says why. */
   public record Outcome(
       String source,
+      String target,
       Optional<Snapshot> snapshot,
       List<String> errors,
       String failure,
@@ -80,7 +84,8 @@ public final class BackupJob {
             new Archiver(repo, new ArchiveOptions(source.exclude(), source.oneFileSystem()), threads)) {
       Snapshot parent = latest(repo, name);
       Archiver.Result r = archiver.backup(source.path(), name, parent, reason, tags, agentVersion);
-      outcome = new Outcome(name, Optional.of(r.snapshot()), r.errors(), null, started, clock.instant());
+      outcome =
+          new Outcome(name, targetName, Optional.of(r.snapshot()), r.errors(), null, started, clock.instant());
       log.info(
           "backup of {} done: snapshot {} ({} new, {} changed, {} unchanged files, {} bytes added)",
           name,
@@ -91,8 +96,8 @@ public final class BackupJob {
           r.snapshot().summary().bytesAdded());
     } catch (IOException | RuntimeException e) {
       String why = e.getMessage() != null ? e.getMessage() : e.toString();
-      log.error("backup of {} failed: {}", name, why);
-      outcome = new Outcome(name, Optional.empty(), List.of(), why, started, clock.instant());
+      log.error("backup of {} to {} failed: {}", name, targetName, why);
+      outcome = new Outcome(name, targetName, Optional.empty(), List.of(), why, started, clock.instant());
     }
     record(outcome, reason, trigger);
     return outcome;
@@ -112,6 +117,7 @@ public final class BackupJob {
     ObjectNode b = JsonNodeFactory.instance.objectNode();
     b.put("source", o.source());
     b.put("target", opener.location());
+    b.put("target_name", o.target());
     b.put("started_at", o.started().toString());
     b.put("finished_at", o.finished().toString());
     b.put("result", o.result());

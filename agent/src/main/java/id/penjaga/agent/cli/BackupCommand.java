@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class BackupCommand implements Callable<Integer> {
   @ParentCommand AgentMain main;
   @Spec CommandSpec spec;
+  @Mixin RepoOption repoOption = new RepoOption();
 
   @Option(names = "--source", paramLabel = "NAME", description = "Back up only this source (repeatable).")
   List<String> sources = new ArrayList<>();
@@ -63,14 +65,20 @@ final class BackupCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--reason must not be empty");
     }
     Spool spool = ctx.spool();
-    BackupJob job =
-        new BackupJob(
-            ctx.repository(), spool, ctx.clock, AgentMain.version(),
-            Math.max(2, Runtime.getRuntime().availableProcessors()));
+    List<String> targets =
+        repoOption.name != null ? List.of(repoOption.name) : List.copyOf(ctx.config.targets().keySet());
     BackupJob.Trigger trigger = reason != null ? BackupJob.Trigger.PRE_CHANGE : BackupJob.Trigger.MANUAL;
     List<BackupJob.Outcome> outcomes = new ArrayList<>();
-    for (Map.Entry<String, AgentConfig.Source> e : chosen.entrySet()) {
-      outcomes.add(job.run(e.getKey(), e.getValue(), reason, tags, trigger));
+    // Every source to every target; one target failing (a disk not attached) does not stop the
+    // others, and each run is recorded on its own.
+    for (String t : targets) {
+      BackupJob job =
+          new BackupJob(
+              ctx.repository(t), t, spool, ctx.clock, AgentMain.version(),
+              Math.max(2, Runtime.getRuntime().availableProcessors()));
+      for (Map.Entry<String, AgentConfig.Source> e : chosen.entrySet()) {
+        outcomes.add(job.run(e.getKey(), e.getValue(), reason, tags, trigger));
+      }
     }
     ctx.sendPending(spool);
     boolean failed = outcomes.stream().anyMatch(BackupJob.Outcome::failed);
@@ -79,6 +87,7 @@ final class BackupCommand implements Callable<Integer> {
       for (BackupJob.Outcome o : outcomes) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", o.source());
+        m.put("target", o.target());
         m.put("result", o.result());
         m.put("snapshot", o.snapshot().map(SnapshotsCommand::toMap).orElse(null));
         m.put("errors", o.errors());
@@ -92,15 +101,15 @@ final class BackupCommand implements Callable<Integer> {
     } else {
       for (BackupJob.Outcome o : outcomes) {
         if (o.failed()) {
-          System.out.printf("%s: FAILED: %s%n", o.source(), o.failure());
+          System.out.printf("%s to %s: FAILED: %s%n", o.source(), o.target(), o.failure());
           continue;
         }
         var s = o.snapshot().get();
         var sum = s.summary();
         System.out.printf(
-            "%s: snapshot %s saved%s%n  files: %d new, %d changed, %d unchanged; %d directories%n"
+            "%s to %s: snapshot %s saved%s%n  files: %d new, %d changed, %d unchanged; %d directories%n"
                 + "  read %s, added %s (stored %s)%n",
-            o.source(), s.shortId(), s.reason() != null ? " (pre-change: " + s.reason() + ")" : "",
+            o.source(), o.target(), s.shortId(), s.reason() != null ? " (pre-change: " + s.reason() + ")" : "",
             sum.filesNew(), sum.filesChanged(), sum.filesUnchanged(), sum.dirs(),
             SnapshotsCommand.bytes(sum.bytesRead()), SnapshotsCommand.bytes(sum.bytesAdded()),
             SnapshotsCommand.bytes(sum.bytesStored()));
@@ -111,7 +120,9 @@ final class BackupCommand implements Callable<Integer> {
     }
     if (failed) {
       BackupJob.Outcome first = outcomes.stream().filter(BackupJob.Outcome::failed).findFirst().get();
-      System.err.println("penjaga-agent: error: backup of " + first.source() + " failed: " + first.failure());
+      System.err.println(
+          "penjaga-agent: error: backup of " + first.source() + " to " + first.target() + " failed: "
+              + first.failure());
       return AgentMain.FAILED;
     }
     return AgentMain.OK;

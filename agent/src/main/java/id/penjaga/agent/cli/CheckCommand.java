@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "check", description = "Check the repository's structure, and with --read-data its content.")
 final class CheckCommand implements Callable<Integer> {
   @ParentCommand AgentMain main;
+  @Mixin RepoOption repoOption = new RepoOption();
   @Spec CommandSpec spec;
 
   @Option(
@@ -49,7 +51,7 @@ final class CheckCommand implements Callable<Integer> {
     long s = seed != null ? seed : new java.security.SecureRandom().nextLong();
     CliContext ctx = new CliContext(main);
     Checker.Result r;
-    try (Repository repo = ctx.repository().open();
+    try (Repository repo = ctx.repository(repoOption.name).open();
         RepositoryLock lock = RepositoryLock.acquire(repo.backend(), false, "check", ctx.clock)) {
       r = new Checker(repo).check(percent, s);
     }

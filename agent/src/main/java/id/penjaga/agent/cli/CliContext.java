@@ -31,8 +31,9 @@ final class CliContext {
     this.config = main.loadConfig();
   }
 
-  ConfiguredRepository repository() throws ConfigException {
-    return new ConfiguredRepository(config, clock);
+  /** The main repository, or the copy named by a command's {@code --target}. */
+  ConfiguredRepository repository(String target) throws ConfigException {
+    return ConfiguredRepository.named(config, target == null ? AgentConfig.MAIN_TARGET : target, clock);
   }
 
   Spool spool() throws IOException {

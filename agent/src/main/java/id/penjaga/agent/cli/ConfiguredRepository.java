@@ -8,21 +8,31 @@ import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.config.ConfigException;
 import java.io.IOException;
 import java.time.Clock;
+import java.util.Map;
 
 /** The repository of agent.yaml: its backend from {@code repository.path}, its password from its file. */
 final class ConfiguredRepository implements RepositoryOpener {
   private final AgentConfig.RepositoryTarget target;
   private final Clock clock;
 
-  ConfiguredRepository(AgentConfig config, Clock clock) throws ConfigException {
-    this.target =
-        config
-            .repositoryTarget()
-            .orElseThrow(
-                () ->
-                    new ConfigException(
-                        "no repository configured: add a 'repository' section (path, password-file)"));
+  ConfiguredRepository(AgentConfig.RepositoryTarget target, Clock clock) {
+    this.target = target;
     this.clock = clock;
+  }
+
+  /** The named target of the configuration, or a configuration error naming the known ones. */
+  static ConfiguredRepository named(AgentConfig config, String name, Clock clock) throws ConfigException {
+    Map<String, AgentConfig.RepositoryTarget> targets = config.targets();
+    if (targets.isEmpty()) {
+      throw new ConfigException(
+          "no repository configured: add a 'repository' section (path, password-file)");
+    }
+    AgentConfig.RepositoryTarget t = targets.get(name);
+    if (t == null) {
+      throw new ConfigException(
+          "no target " + name + " in the configuration (known: " + String.join(", ", targets.keySet()) + ")");
+    }
+    return new ConfiguredRepository(t, clock);
   }
 
   Backend backend() throws IOException {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -24,6 +25,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "forget", description = "Forget snapshots the retention policy does not keep; --prune frees their space.")
 final class ForgetCommand implements Callable<Integer> {
   @ParentCommand AgentMain main;
+  @Mixin RepoOption repoOption = new RepoOption();
 
   @Option(names = "--dry-run", description = "Show what would be forgotten; change nothing.")
   boolean dryRun;
@@ -49,7 +51,7 @@ final class ForgetCommand implements Callable<Integer> {
       return AgentMain.USAGE;
     }
     Map<String, Object> out = new LinkedHashMap<>();
-    try (Repository repo = ctx.repository().open();
+    try (Repository repo = ctx.repository(repoOption.name).open();
         RepositoryLock lock =
             RepositoryLock.acquire(repo.backend(), !dryRun, dryRun ? "forget --dry-run" : "forget", ctx.clock)) {
       List<Snapshot> snapshots = repo.snapshots();

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -19,6 +20,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "restore", description = "Restore a snapshot, whole or in part, into a directory.")
 final class RestoreCommand implements Callable<Integer> {
   @ParentCommand AgentMain main;
+  @Mixin RepoOption repoOption = new RepoOption();
 
   @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "latest, or a snapshot id (a unique prefix is enough).")
   String snapshot;
@@ -38,7 +40,7 @@ final class RestoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliContext ctx = new CliContext(main);
-    try (Repository repo = ctx.repository().open();
+    try (Repository repo = ctx.repository(repoOption.name).open();
         RepositoryLock lock = RepositoryLock.acquire(repo.backend(), false, "restore", ctx.clock)) {
       Snapshot snap = repo.findSnapshot(snapshot, source);
       Restorer.Result r = new Restorer(repo).restore(snap, target, paths);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -16,6 +17,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "snapshots", description = "List the snapshots in the repository.")
 final class SnapshotsCommand implements Callable<Integer> {
   @ParentCommand AgentMain main;
+  @Mixin RepoOption repoOption = new RepoOption();
 
   @Option(names = "--source", paramLabel = "NAME", description = "Only this source's snapshots.")
   String source;
@@ -27,7 +29,7 @@ final class SnapshotsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CliContext ctx = new CliContext(main);
     List<Snapshot> snapshots;
-    try (Repository repo = ctx.repository().open();
+    try (Repository repo = ctx.repository(repoOption.name).open();
         RepositoryLock lock = RepositoryLock.acquire(repo.backend(), false, "snapshots", ctx.clock)) {
       snapshots = new ArrayList<>(repo.snapshots());
     }

@@ -24,6 +24,7 @@ public record AgentConfig(
     Spool spool,
     Logging logging,
     RepositoryTarget repository,
+    Map<String, RepositoryTarget> copies,
     Map<String, Source> sources,
     Retention retention) {
 
@@ -34,6 +35,18 @@ public record AgentConfig(
     heartbeat = heartbeat != null ? heartbeat : new Heartbeat(null);
     spool = spool != null ? spool : new Spool(null);
     logging = logging != null ? logging : new Logging(null, null);
+    copies = copies != null ? Collections.unmodifiableMap(new LinkedHashMap<>(copies)) : Map.of();
+    for (String name : copies.keySet()) {
+      if (!SOURCE_NAME.matcher(name).matches() || name.equals(MAIN_TARGET)) {
+        throw new InvalidSetting(
+            "copies." + name,
+            "a copy's name must be 1-63 lower-case letters, digits, '.', '_' or '-', and not '"
+                + MAIN_TARGET + "'");
+      }
+    }
+    if (!copies.isEmpty() && repository == null) {
+      throw new InvalidSetting("copies", "copies need a main 'repository' first");
+    }
     sources = sources != null ? Collections.unmodifiableMap(new LinkedHashMap<>(sources)) : Map.of();
     for (String name : sources.keySet()) {
       if (!SOURCE_NAME.matcher(name).matches()) {
@@ -47,9 +60,25 @@ public record AgentConfig(
 
   private static final Pattern SOURCE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
+  /** The name of the main repository among the targets. */
+  public static final String MAIN_TARGET = "main";
+
   /** The backup repository; empty when none is configured. */
   public Optional<RepositoryTarget> repositoryTarget() {
     return Optional.ofNullable(repository);
+  }
+
+  /**
+   * Every target a backup goes to, by name: the main repository ({@value #MAIN_TARGET}) first,
+   * then each copy (another disk, another server). Each is a repository of its own.
+   */
+  public Map<String, RepositoryTarget> targets() {
+    Map<String, RepositoryTarget> all = new LinkedHashMap<>();
+    if (repository != null) {
+      all.put(MAIN_TARGET, repository);
+    }
+    all.putAll(copies);
+    return all;
   }
 
   /**
