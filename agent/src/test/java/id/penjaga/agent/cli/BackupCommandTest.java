@@ -2,9 +2,6 @@ package id.penjaga.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,26 +15,12 @@ class BackupCommandTest {
   @TempDir Path dir;
   Path config;
 
-  record Run(int exit, String out, String err) {}
-
-  Run cli(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      String[] all = new String[args.length + 2];
-      all[0] = "-c";
-      all[1] = config.toString();
-      System.arraycopy(args, 0, all, 2, args.length);
-      int exit = AgentMain.execute(all);
-      return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  CliRun cli(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "-c";
+    all[1] = config.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return CliRun.of(all);
   }
 
   @BeforeEach
@@ -75,23 +58,23 @@ class BackupCommandTest {
 
   @Test
   void everyBackupGoesToEveryTargetAndIsRecordedPerTarget() throws Exception {
-    Run init = cli("init");
+    CliRun init = cli("init");
     assertThat(init.exit()).as(init.err()).isZero();
     assertThat(init.out()).contains("main: created repository").contains("nas: created repository");
 
-    Run backup = cli("backup", "--reason", "change 42: upgrade SPSE", "--json");
+    CliRun backup = cli("backup", "--reason", "change 42: upgrade SPSE", "--json");
     assertThat(backup.exit()).as(backup.err()).isZero();
     assertThat(backup.out()).contains("\"target\" : \"main\"").contains("\"target\" : \"nas\"");
 
-    Run main = cli("snapshots", "--json");
-    Run nas = cli("snapshots", "--repo", "nas", "--json");
+    CliRun main = cli("snapshots", "--json");
+    CliRun nas = cli("snapshots", "--repo", "nas", "--json");
     assertThat(main.out()).contains("\"reason\" : \"change 42: upgrade SPSE\"").contains("\"pre_change\" : true");
     assertThat(nas.out()).contains("\"reason\" : \"change 42: upgrade SPSE\"");
     assertThat(cli("snapshots", "--repo", "tape").exit()).isEqualTo(2);
 
     // The NAS goes away: the main target still gets its backup, the failure is its own record.
     Files.move(dir.resolve("nas"), dir.resolve("nas-gone"));
-    Run partial = cli("backup");
+    CliRun partial = cli("backup");
     assertThat(partial.exit()).isEqualTo(1);
     assertThat(partial.out()).contains("uploads to main: snapshot").contains("uploads to nas: FAILED");
     assertThat(partial.err()).contains("backup of uploads to nas failed").contains("no repository at");
@@ -102,14 +85,14 @@ class BackupCommandTest {
               .count();
       assertThat(records).isEqualTo(4); // 2 targets x 2 runs, the failure included
     }
-    Run check = cli("check", "--read-data");
+    CliRun check = cli("check", "--read-data");
     assertThat(check.exit()).as(check.out()).isZero();
-    Run restore = cli("restore", "latest", "--target", dir.resolve("back").toString());
+    CliRun restore = cli("restore", "latest", "--target", dir.resolve("back").toString());
     assertThat(restore.exit()).as(restore.err()).isZero();
     assertThat(Files.readString(dir.resolve("back/2026/penawaran.pdf"))).startsWith("isi penawaran");
 
     // forget keeps the newest pre-change backup whatever keep-last says
-    Run forget = cli("forget", "--prune", "--json");
+    CliRun forget = cli("forget", "--prune", "--json");
     assertThat(forget.exit()).as(forget.err()).isZero();
     assertThat(forget.out()).contains("newest pre-change backup");
   }

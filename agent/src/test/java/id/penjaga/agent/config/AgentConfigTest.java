@@ -3,11 +3,8 @@ package id.penjaga.agent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import id.penjaga.agent.cli.AgentMain;
-import java.io.ByteArrayOutputStream;
+import id.penjaga.agent.cli.CliRun;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -48,24 +45,8 @@ class AgentConfigTest {
     return file;
   }
 
-  /** Runs `config check` on a file and returns {exit code, stderr}. */
-  record Outcome(int exit, String out, String err) {}
-
-  static Outcome check(Path file) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = AgentMain.execute("-c", file.toString(), "config", "check");
-      return new Outcome(
-          exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static CliRun check(Path file) {
+    return CliRun.of("-c", file.toString(), "config", "check");
   }
 
   @Test
@@ -78,7 +59,7 @@ class AgentConfigTest {
     assertThat(c.metrics().listen()).isEqualTo(new HostPort("127.0.0.1", 9464));
     assertThat(c.heartbeat().interval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(c.spool().maxSize().bytes()).isEqualTo(256L << 20);
-    Outcome o = check(sample());
+    CliRun o = check(sample());
     assertThat(o.exit()).isZero();
     assertThat(o.out()).contains("OK").contains("lpse-demo");
   }
@@ -96,7 +77,7 @@ class AgentConfigTest {
   @Test
   void unknownKeyIsNamedWithLineAndSuggestion() throws IOException {
     Path f = write("agent:\n  id: a\ncollector:\n  url: http://h:1\n  tokn-file: TOKEN\n");
-    Outcome o = check(f);
+    CliRun o = check(f);
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err())
         .contains(f + ":5:")
@@ -107,14 +88,14 @@ class AgentConfigTest {
 
   @Test
   void unknownSectionIsNamed() throws IOException {
-    Outcome o = check(write("agent:\n  id: a\nmetrcs:\n  listen: 127.0.0.1:1\n"));
+    CliRun o = check(write("agent:\n  id: a\nmetrcs:\n  listen: 127.0.0.1:1\n"));
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err()).contains(":3:").contains("metrcs").contains("did you mean 'metrics'?");
   }
 
   @Test
   void wrongTypeIsNamed() throws IOException {
-    Outcome o = check(write("agent:\n  id: a\nmetrics:\n  enabled: maybe\n"));
+    CliRun o = check(write("agent:\n  id: a\nmetrics:\n  enabled: maybe\n"));
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err()).contains(":4:").contains("metrics.enabled").contains("true or false");
 
@@ -125,7 +106,7 @@ class AgentConfigTest {
 
   @Test
   void missingRequiredKeyIsNamed() throws IOException {
-    Outcome o = check(write("agent:\n  state-dir: /tmp/x\n"));
+    CliRun o = check(write("agent:\n  state-dir: /tmp/x\n"));
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err()).contains("bad.yaml:").contains("agent.id: required key is missing");
 
@@ -140,7 +121,7 @@ class AgentConfigTest {
 
   @Test
   void invalidDurationAndSizeAreNamed() throws IOException {
-    Outcome o = check(write("agent:\n  id: a\nheartbeat:\n  interval: 5 minutes\n"));
+    CliRun o = check(write("agent:\n  id: a\nheartbeat:\n  interval: 5 minutes\n"));
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err())
         .contains(":4:")
@@ -158,7 +139,7 @@ class AgentConfigTest {
 
   @Test
   void secretFileMustExistAndBeClosedToOthers() throws IOException {
-    Outcome o =
+    CliRun o =
         check(
             write(
                 "agent:\n  id: a\ncollector:\n  url: http://h:1\n  token-file: "
@@ -184,14 +165,14 @@ class AgentConfigTest {
   @Test
   void secretsNeverAppearInMessages() throws IOException {
     Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r-----"));
-    Outcome o = check(write("agent:\n  id: a\ncollector:\n  url: http://h:1\n  token-file: TOKEN\n"));
+    CliRun o = check(write("agent:\n  id: a\ncollector:\n  url: http://h:1\n  token-file: TOKEN\n"));
     assertThat(o.err()).doesNotContain("secret-token");
     assertThat(new SecretFile(token).toString()).doesNotContain("secret-token");
   }
 
   @Test
   void badValuesOfKnownKeysAreNamed() throws IOException {
-    Outcome o = check(write("agent:\n  id: LPSE Demo\n"));
+    CliRun o = check(write("agent:\n  id: LPSE Demo\n"));
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err()).contains("agent.id").contains("lower-case");
 
@@ -210,7 +191,7 @@ class AgentConfigTest {
 
   @Test
   void duplicateKeysAndBrokenYamlAreRefused() throws IOException {
-    Outcome o = check(write("agent:\n  id: a\n  id: b\n"));
+    CliRun o = check(write("agent:\n  id: a\n  id: b\n"));
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err()).contains(":3:").contains("agent.id: key appears twice");
 
@@ -225,7 +206,7 @@ class AgentConfigTest {
 
   @Test
   void missingFileIsAConfigurationError() {
-    Outcome o = check(dir.resolve("absent.yaml"));
+    CliRun o = check(dir.resolve("absent.yaml"));
     assertThat(o.exit()).isEqualTo(2);
     assertThat(o.err()).contains("absent.yaml: configuration file not found");
   }
