@@ -2,11 +2,11 @@ package id.penjaga.agent.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import id.penjaga.agent.AgentFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -52,26 +52,9 @@ class BackupCrashIT {
       Files.createDirectories(f.getParent());
       Files.write(f, b);
     }
-    Path pass = dir.resolve("repo.pass");
-    Files.writeString(pass, "rahasia-uji\n");
-    Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
-    Files.writeString(
-        dir.resolve("agent.yaml"),
-        String.join(
-            "\n",
-            "agent:",
-            "  id: lpse-crash",
-            "  state-dir: " + dir.resolve("state"),
-            "metrics:",
-            "  enabled: false",
-            "repository:",
-            "  path: " + dir.resolve("repo"),
-            "  password-file: " + pass,
-            "sources:",
-            "  uploads:",
-            "    type: files",
-            "    path: " + source,
-            ""));
+    Path pass = AgentFixtures.secret(dir.resolve("repo.pass"), "rahasia-uji");
+    AgentFixtures.backupConfig(
+        dir.resolve("agent.yaml"), "lpse-crash", dir.resolve("state"), dir.resolve("repo"), pass, source);
     Run init = cli("init");
     assertThat(init.exit()).as(init.output()).isZero();
 

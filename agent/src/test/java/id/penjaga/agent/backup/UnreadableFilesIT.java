@@ -3,6 +3,7 @@ package id.penjaga.agent.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import id.penjaga.agent.AgentFixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,26 +48,10 @@ class UnreadableFilesIT {
     }
     Files.setPosixFilePermissions(source.resolve("boleh.pdf"), PosixFilePermissions.fromString("rw-r--r--"));
     Path work = Files.createDirectories(dir.resolve("work"));
-    Path pass = work.resolve("repo.pass");
-    Files.writeString(pass, "sandi\n");
-    Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
-    Files.writeString(
-        dir.resolve("agent.yaml"),
-        String.join(
-            "\n",
-            "agent:",
-            "  id: lpse-nobody",
-            "  state-dir: " + work.resolve("state"),
-            "metrics:",
-            "  enabled: false",
-            "repository:",
-            "  path: " + work.resolve("repo"),
-            "  password-file: " + pass,
-            "sources:",
-            "  uploads:",
-            "    type: files",
-            "    path: " + dir.resolve("file"),
-            ""));
+    Path pass = AgentFixtures.secret(work.resolve("repo.pass"), "sandi");
+    AgentFixtures.backupConfig(
+        dir.resolve("agent.yaml"), "lpse-nobody", work.resolve("state"), work.resolve("repo"), pass,
+        dir.resolve("file"));
     Process chown = new ProcessBuilder("chown", "-R", "nobody:nogroup", work.toString()).start();
     assertThat(chown.waitFor()).isZero();
     try {

@@ -2,9 +2,9 @@ package id.penjaga.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import id.penjaga.agent.AgentFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,33 +27,17 @@ class BackupCommandTest {
   void setUp() throws Exception {
     Path source = Files.createDirectories(dir.resolve("file/2026"));
     Files.writeString(source.resolve("penawaran.pdf"), "isi penawaran ".repeat(1000));
-    Path pass = dir.resolve("repo.pass");
-    Files.writeString(pass, "kata-sandi\n");
-    Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
-    config = dir.resolve("agent.yaml");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "agent:",
-            "  id: lpse-uji",
-            "  state-dir: " + dir.resolve("state"),
-            "metrics:",
-            "  enabled: false",
-            "repository:",
-            "  path: " + dir.resolve("usb"),
-            "  password-file: " + pass,
+    Path pass = AgentFixtures.secret(dir.resolve("repo.pass"), "kata-sandi");
+    config =
+        AgentFixtures.backupConfig(
+            dir.resolve("agent.yaml"), "lpse-uji", dir.resolve("state"), dir.resolve("usb"), pass,
+            dir.resolve("file"),
             "copies:",
             "  nas:",
             "    path: " + dir.resolve("nas"),
             "    password-file: " + pass,
-            "sources:",
-            "  uploads:",
-            "    type: files",
-            "    path: " + dir.resolve("file"),
             "retention:",
-            "  keep-last: 1",
-            ""));
+            "  keep-last: 1");
   }
 
   @Test
