@@ -5,10 +5,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import id.penjaga.agent.backup.archiver.ArchiveOptions;
 import id.penjaga.agent.backup.archiver.Archiver;
+import id.penjaga.agent.backup.postgres.PgConnection;
+import id.penjaga.agent.backup.postgres.PostgresBackup;
+import id.penjaga.agent.backup.repository.BlobId;
+import id.penjaga.agent.backup.repository.Node;
 import id.penjaga.agent.backup.repository.Repository;
+import id.penjaga.agent.backup.repository.Tree;
 import id.penjaga.agent.backup.repository.RepositoryLock;
 import id.penjaga.agent.backup.repository.Snapshot;
 import id.penjaga.agent.config.AgentConfig;
+import id.penjaga.agent.report.FailureEvent;
 import id.penjaga.agent.report.ReportType;
 import id.penjaga.agent.report.Spool;
 import java.io.IOException;
@@ -21,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One backup of one files source, from lock to record: the snapshot when it succeeds, and in every
+ * One backup of one source (a file tree or a PostgreSQL server), from lock to record: the snapshot when it succeeds, and in every
  * case a backup-run record in the spool (the SOP's "log pelaksanaan backup"), failures included.
  */
 public final class BackupJob {
@@ -79,11 +85,11 @@ public final class BackupJob {
     Instant started = clock.instant();
     Outcome outcome;
     try (Repository repo = opener.open();
-        RepositoryLock lock = RepositoryLock.acquire(repo.backend(), true, "backup " + name, clock);
-        Archiver archiver =
-            new Archiver(repo, new ArchiveOptions(source.exclude(), source.oneFileSystem()), threads)) {
+        RepositoryLock lock = RepositoryLock.acquire(repo.backend(), true, "backup " + name, clock)) {
       Snapshot parent = latest(repo, name);
-      Archiver.Result r = archiver.backup(source.path(), name, parent, reason, tags, agentVersion);
+      Archiver.Result r = source.isPostgresql()
+          ? backupDatabase(repo, name, source, parent, reason, tags, started)
+          : backupFiles(repo, name, source, parent, reason, tags);
       outcome =
           new Outcome(name, targetName, Optional.of(r.snapshot()), r.errors(), null, started, clock.instant());
       log.info(
@@ -99,8 +105,37 @@ public final class BackupJob {
       log.error("backup of {} to {} failed: {}", name, targetName, why);
       outcome = new Outcome(name, targetName, Optional.empty(), List.of(), why, started, clock.instant());
     }
-    record(outcome, reason, trigger);
+    record(outcome, source.type(), reason, trigger);
     return outcome;
+  }
+
+  private Archiver.Result backupFiles(
+      Repository repo, String name, AgentConfig.Source source, Snapshot parent, String reason, List<String> tags)
+      throws IOException {
+    try (Archiver archiver =
+        new Archiver(repo, new ArchiveOptions(source.exclude(), source.oneFileSystem()), threads)) {
+      return archiver.backup(source.path(), name, parent, reason, tags, agentVersion);
+    }
+  }
+
+  private Archiver.Result backupDatabase(
+      Repository repo,
+      String name,
+      AgentConfig.Source source,
+      Snapshot parent,
+      String reason,
+      List<String> tags,
+      Instant started)
+      throws IOException {
+    try (Archiver archiver =
+            new Archiver(repo, new ArchiveOptions(List.of(), false), threads, PostgresBackup.DUMP_CHUNKS);
+        PgConnection conn = new PgConnection(source)) {
+      Tree parentTree = parent != null ? repo.loadTree(BlobId.parse(parent.tree())) : null;
+      Archiver.Counters counters = Archiver.counters();
+      List<Node> nodes = new PostgresBackup(conn, archiver, clock).dump(parentTree, counters);
+      String path = "postgresql://" + source.host() + ":" + source.port() + "/" + source.database();
+      return archiver.snapshotOf(nodes, started, name, path, parent, reason, tags, agentVersion, counters);
+    }
   }
 
   private static Snapshot latest(Repository repo, String source) throws IOException {
@@ -113,9 +148,10 @@ public final class BackupJob {
     return null;
   }
 
-  private void record(Outcome o, String reason, Trigger trigger) {
+  private void record(Outcome o, String sourceType, String reason, Trigger trigger) {
     ObjectNode b = JsonNodeFactory.instance.objectNode();
     b.put("source", o.source());
+    b.put("source_type", sourceType);
     b.put("target", opener.location());
     b.put("target_name", o.target());
     b.put("started_at", o.started().toString());
@@ -139,15 +175,29 @@ public final class BackupJob {
     } else {
       b.putNull("snapshot_id");
       b.put("errors", 0);
-      b.put("failure", o.failure());
+      b.put("failure", clip(o.failure()));
     }
     ArrayNode messages = b.putArray("error_messages");
-    o.errors().stream().limit(100).forEach(messages::add);
+    o.errors().stream().limit(100).map(BackupJob::clip).forEach(messages::add);
     try {
       spool.append(ReportType.BACKUP_RUN, b);
     } catch (IOException e) {
       // The run is still in the agent's own log above; say loudly that the record is not spooled.
       log.error("cannot spool the backup-run record of {}: {}", o.source(), e.getMessage());
     }
+    if (o.failed()) {
+      new FailureEvent(
+              "backup", "backup " + o.source(), o.source(), o.target(), opener.location(), o.finished(),
+              clip(o.failure()))
+          .report(spool);
+    }
+  }
+
+  /** The contract takes messages of up to 2000 characters: keep the start and the end. */
+  static String clip(String s) {
+    if (s == null || s.length() <= 2000) {
+      return s;
+    }
+    return s.substring(0, 1200) + " [...] " + s.substring(s.length() - 780);
   }
 }

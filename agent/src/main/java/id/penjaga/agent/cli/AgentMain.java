@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
       BackupCommand.class,
       SnapshotsCommand.class,
       RestoreCommand.class,
+      RestoreDbCommand.class,
       CheckCommand.class,
       ForgetCommand.class,
       CommandLine.HelpCommand.class

@@ -26,7 +26,8 @@ public record AgentConfig(
     RepositoryTarget repository,
     Map<String, RepositoryTarget> copies,
     Map<String, Source> sources,
-    Retention retention) {
+    Retention retention,
+    Schedules schedule) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/agent.yaml");
 
@@ -56,6 +57,7 @@ public record AgentConfig(
       }
     }
     retention = retention != null ? retention : new Retention(null, null, null, null, null, null, null, null);
+    schedule = schedule != null ? schedule : new Schedules(null, null, null, null, null);
   }
 
   private static final Pattern SOURCE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -114,24 +116,122 @@ public record AgentConfig(
     }
   }
 
-  /** Something to back up: {@code type: files} is a directory tree. */
+  /**
+   * Something to back up. {@code type: files} is a directory tree ({@code path}, {@code exclude},
+   * {@code one-file-system}); {@code type: postgresql} is one database or all of a server's,
+   * dumped with the server's own {@code pg_dump} and streamed into the repository ({@code host},
+   * {@code port}, {@code user}, {@code database}, {@code password-file}, {@code bin-dir}, {@code
+   * globals}).
+   */
   public record Source(
       @JsonProperty(required = true) String type,
       Path path,
       List<String> exclude,
-      Boolean oneFileSystem) {
+      Boolean oneFileSystem,
+      String host,
+      Integer port,
+      String user,
+      String database,
+      SecretFile passwordFile,
+      Path binDir,
+      Boolean globals) {
+    public static final String FILES = "files";
+    public static final String POSTGRESQL = "postgresql";
+
     public Source {
-      if (!type.equals("files")) {
-        throw new InvalidSetting("type", "unknown source type \"" + type + "\" (known: files)");
+      if (type.equals(FILES)) {
+        only(POSTGRESQL, "host", host, "port", port, "user", user, "database", database);
+        only(POSTGRESQL, "password-file", passwordFile, "bin-dir", binDir, "globals", globals);
+        if (path == null) {
+          throw new InvalidSetting("path", "a files source needs the path of the directory to back up");
+        }
+        if (!path.isAbsolute()) {
+          throw new InvalidSetting("path", "must be an absolute path, not " + path);
+        }
+        exclude = exclude != null ? List.copyOf(exclude) : List.of();
+        oneFileSystem = oneFileSystem != null ? oneFileSystem : Boolean.FALSE;
+      } else if (type.equals(POSTGRESQL)) {
+        only(FILES, "path", path, "exclude", exclude, "one-file-system", oneFileSystem);
+        host = host != null ? host : "/var/run/postgresql";
+        if (host.isBlank()) {
+          throw new InvalidSetting("host", "must be a socket directory or a host name");
+        }
+        port = port != null ? port : 5432;
+        if (port < 1 || port > 65535) {
+          throw new InvalidSetting("port", "must be between 1 and 65535, not " + port);
+        }
+        user = user != null ? user : "postgres";
+        if (database == null || database.isBlank()) {
+          throw new InvalidSetting(
+              "database", "a postgresql source needs the database to dump, or 'all' for every one");
+        }
+        if (binDir != null && !binDir.isAbsolute()) {
+          throw new InvalidSetting("bin-dir", "must be an absolute path, not " + binDir);
+        }
+        globals = globals != null ? globals : Boolean.TRUE;
+        exclude = List.of();
+      } else {
+        throw new InvalidSetting(
+            "type", "unknown source type \"" + type + "\" (known: files, postgresql)");
       }
-      if (path == null) {
-        throw new InvalidSetting("path", "a files source needs the path of the directory to back up");
+    }
+
+    public boolean isPostgresql() {
+      return POSTGRESQL.equals(type);
+    }
+
+    /** Whether every database of the server is dumped, not one. */
+    public boolean allDatabases() {
+      return "all".equals(database);
+    }
+
+    /** Refuses keys of the other source type, by pairs of (key, value). */
+    private static void only(String otherType, Object... keysAndValues) {
+      for (int i = 0; i < keysAndValues.length; i += 2) {
+        if (keysAndValues[i + 1] != null) {
+          throw new InvalidSetting(
+              (String) keysAndValues[i], "applies only to sources of type " + otherType);
+        }
       }
-      if (!path.isAbsolute()) {
-        throw new InvalidSetting("path", "must be an absolute path, not " + path);
+    }
+  }
+
+  /**
+   * What {@code penjaga-agent run} does by itself, as crontab schedules: the daily backup of every
+   * source to every target (then {@code forget --prune} by the retention rules), a weekly {@code
+   * check} and a monthly {@code check --read-data} of a share of the data. A schedule set to
+   * {@code off} is not run.
+   */
+  public record Schedules(
+      String backup, String check, String checkReadData, String readDataSubset, Boolean prune) {
+    public Schedules {
+      backup = cron("backup", backup, "30 1 * * *");
+      check = cron("check", check, "0 3 * * 0");
+      checkReadData = cron("check-read-data", checkReadData, "0 4 1 * *");
+      readDataSubset = readDataSubset != null ? readDataSubset.trim() : "5%";
+      if (!readDataSubset.matches("(100|[1-9][0-9]?)(\\.[0-9]+)?%")) {
+        throw new InvalidSetting("read-data-subset", "must be a share such as 5%, not \"" + readDataSubset + "\"");
       }
-      exclude = exclude != null ? List.copyOf(exclude) : List.of();
-      oneFileSystem = oneFileSystem != null ? oneFileSystem : Boolean.FALSE;
+      prune = prune != null ? prune : Boolean.TRUE;
+    }
+
+    private static String cron(String key, String value, String dflt) {
+      if (value == null) {
+        return dflt;
+      }
+      if (value.equals("off")) {
+        return value;
+      }
+      try {
+        return CronSchedule.parse(value).written();
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSetting(key, e.getMessage());
+      }
+    }
+
+    /** The Quartz form of a schedule, or empty when it is off. */
+    public static Optional<String> quartz(String written) {
+      return written.equals("off") ? Optional.empty() : Optional.of(CronSchedule.parse(written).quartz());
     }
   }
 

@@ -50,6 +50,7 @@ final class ConfigMapper {
     addScalar(DataSize.class, DataSize::parse);
     addScalar(HostPort.class, HostPort::parse);
     addScalar(SecretFile.class, s -> new SecretFile(Path.of(s)).validated());
+    addScalar(CronSchedule.class, CronSchedule::parse);
     this.mapper =
         YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
@@ -279,6 +280,9 @@ final class ConfigMapper {
     }
     if (t == SecretFile.class) {
       return "the path of a secret file";
+    }
+    if (t == CronSchedule.class) {
+      return "a cron schedule such as \"30 1 * * *\"";
     }
     if (Collection.class.isAssignableFrom(t)) {
       return "a list";

@@ -4,7 +4,12 @@ package id.penjaga.agent.report;
 public enum ReportType {
   HEARTBEAT("heartbeat", true),
   /** One backup run: the SOP's "log pelaksanaan backup". */
-  BACKUP_RUN("backup-run", false);
+  BACKUP_RUN("backup-run", false),
+  /**
+   * Something the agent was to do and did not: a failed backup, check or prune, a scheduled run
+   * missed while the server was off. Every one is reported to Kepala LPSE.
+   */
+  FAILURE("failure", false);
 
   private final String wireName;
   private final boolean sample;

@@ -26,14 +26,21 @@ import org.slf4j.LoggerFactory;
  * The on-disk queue of reports. A report is durable (written, fsync'd, renamed into place) before
  * anyone tries to send it, and leaves the queue only when the collector has acknowledged it. The
  * daemon and CLI commands may append at the same time: a file lock keeps sequence numbers unique.
+ *
+ * <p>Every record that is not a sample (backup runs, failures, restore tests) is also appended to
+ * the journal, {@code records.jsonl} beside the spool directory: one JSON report a line, kept on
+ * the server whatever becomes of the collector.
  */
 public final class Spool {
   private static final Logger log = LoggerFactory.getLogger(Spool.class);
   private static final String SUFFIX = ".json";
+  /** The file name of the journal of records, beside the spool directory. */
+  public static final String JOURNAL = "records.jsonl";
   private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
   private final Path dir;
   private final Path rejectedDir;
+  private final Path journal;
   private final long maxBytes;
   private final String agentId;
   private final String agentVersion;
@@ -45,6 +52,7 @@ public final class Spool {
       throws IOException {
     this.dir = dir.toAbsolutePath().normalize();
     this.rejectedDir = this.dir.resolve("rejected");
+    this.journal = this.dir.resolveSibling(JOURNAL);
     this.maxBytes = maxBytes;
     this.agentId = agentId;
     this.agentVersion = agentVersion;
@@ -86,6 +94,9 @@ public final class Spool {
               agentVersion,
               body);
       AtomicFile.write(dir.resolve(fileName(seq)), report.toJson());
+      if (!type.sample()) {
+        appendToJournal(report);
+      }
     } finally {
       local.unlock();
     }
@@ -95,6 +106,29 @@ public final class Spool {
     }
     toCall.forEach(Runnable::run);
     return Optional.of(report);
+  }
+
+  private void appendToJournal(Report report) {
+    byte[] json = report.toJson();
+    byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+    line[json.length] = '\n';
+    try (FileChannel ch =
+        FileChannel.open(
+            journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(line);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(false);
+    } catch (IOException e) {
+      // The report itself is spooled; the journal is the second copy. Say so loudly.
+      log.error("cannot append record {} to {}: {}", report.seq(), journal, e.getMessage());
+    }
+  }
+
+  /** The journal of records ({@value #JOURNAL}). */
+  public Path journal() {
+    return journal;
   }
 
   /** Pending reports, oldest first. */

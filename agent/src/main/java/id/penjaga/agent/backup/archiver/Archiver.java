@@ -66,13 +66,21 @@ public final class Archiver implements AutoCloseable {
   private final byte[] chunkBuffer;
 
   public Archiver(Repository repo, ArchiveOptions options, int threads) {
+    this(repo, options, threads, new ChunkerParams(repo.chunkMin(), repo.chunkAvg(), repo.chunkMax()));
+  }
+
+  /**
+   * An archiver cutting chunks of other sizes than the repository's default (a database dump
+   * changes in smaller places than a document tree). Chunk sizes are the writer's choice: readers
+   * never depend on them.
+   */
+  public Archiver(Repository repo, ArchiveOptions options, int threads, ChunkerParams params) {
     this.repo = repo;
     this.options = options;
     this.excludes = options.matchers();
-    ChunkerParams params = new ChunkerParams(repo.chunkMin(), repo.chunkAvg(), repo.chunkMax());
     this.chunker = new Chunker(params, repo.chunkerSeed());
     this.reader = chunker.reader(InputStream.nullInputStream());
-    this.chunkBuffer = new byte[repo.chunkMax()];
+    this.chunkBuffer = new byte[params.max()];
     this.workers =
         Executors.newFixedThreadPool(
             threads,
@@ -130,6 +138,117 @@ public final class Archiver implements AutoCloseable {
                 summary.errorCount));
     Snapshot saved = repo.saveSnapshot(snap);
     return new Result(saved, summary.errors());
+  }
+
+  /** A fresh set of counters for {@link #saveStream} and {@link #snapshotOf}. */
+  public static Counters counters() {
+    return new Counters();
+  }
+
+  /** The counters of a backup made of streams. */
+  public static final class Counters {
+    final BackupSummary summary = new BackupSummary();
+
+    /** Records a problem that did not stop the backup (a warning in the backup log). */
+    public void warn(String message) {
+      summary.error(message);
+    }
+
+    public long bytesRead() {
+      synchronized (summary) {
+        return summary.bytesRead;
+      }
+    }
+  }
+
+  /**
+   * Saves what {@code in} gives, to its end, as a regular file {@code name} (mode 0600, time
+   * {@code mtime}) of a snapshot to come: for content that is not a file on disk, such as a
+   * database dump read from {@code pg_dump}'s output. Nothing is written to local disk.
+   * {@code old} (may be null) is the same entry in the previous snapshot, for the counters.
+   */
+  public Node saveStream(String name, InputStream in, Instant mtime, Node old, Counters counters)
+      throws IOException {
+    if (!Node.isSafeName(name)) {
+      throw new IllegalArgumentException("invalid entry name " + name);
+    }
+    Content c = readContent(in, counters.summary);
+    synchronized (counters.summary) {
+      if (old != null && old.isFile()) {
+        counters.summary.filesChanged++;
+      } else {
+        counters.summary.filesNew++;
+      }
+    }
+    join(CompletableFuture.allOf(c.chunks().toArray(CompletableFuture[]::new)));
+    long ns = mtime.getEpochSecond() * 1_000_000_000L + mtime.getNano();
+    return new Node(
+        name, Node.FILE, 0600, null, null, null, null, ns, null, null, null, c.bytes, c.ids(), c.sha256,
+        null, null);
+  }
+
+  /** Saves a directory (mode 0700) holding {@code children}, for a snapshot made of streams. */
+  public Node saveDirectory(String name, List<Node> children, Instant mtime, Counters counters)
+      throws IOException {
+    if (!Node.isSafeName(name)) {
+      throw new IllegalArgumentException("invalid entry name " + name);
+    }
+    List<Node> sorted = new ArrayList<>(children);
+    sorted.sort(java.util.Comparator.comparing(Node::name));
+    BlobId tree = repo.saveTree(new Tree(sorted));
+    synchronized (counters.summary) {
+      counters.summary.dirs++;
+    }
+    long ns = mtime.getEpochSecond() * 1_000_000_000L + mtime.getNano();
+    return new Node(
+        name, Node.DIR, 0700, null, null, null, null, ns, null, null, null, null, null, null, tree.hex(), null);
+  }
+
+  /**
+   * Saves a snapshot whose root directory holds {@code nodes} (made by {@link #saveStream}):
+   * once the data and index are durable, so a snapshot is never visible before its content.
+   */
+  public Result snapshotOf(
+      List<Node> nodes,
+      Instant start,
+      String source,
+      String path,
+      Snapshot parent,
+      String reason,
+      List<String> tags,
+      String agentVersion,
+      Counters counters)
+      throws IOException {
+    List<Node> sorted = new ArrayList<>(nodes);
+    sorted.sort(java.util.Comparator.comparing(Node::name));
+    BlobId tree = repo.saveTree(new Tree(sorted));
+    repo.flush();
+    BackupSummary summary = counters.summary;
+    summary.dirs++;
+    Snapshot snap =
+        new Snapshot(
+            null,
+            start.toString(),
+            hostName(),
+            source,
+            path,
+            tree.hex(),
+            parent != null ? parent.id() : null,
+            tags == null ? List.of() : List.copyOf(tags),
+            reason,
+            agentVersion,
+            new Snapshot.Summary(
+                summary.filesNew,
+                summary.filesChanged,
+                summary.filesUnchanged,
+                summary.dirs,
+                summary.bytesRead,
+                repo.stats().bytesAdded(),
+                repo.stats().bytesStored(),
+                repo.stats().dataBlobs(),
+                repo.stats().treeBlobs(),
+                summary.errorCount));
+    return new Result(repo.saveSnapshot(snap), summary.errors());
   }
 
   /**
@@ -271,11 +390,17 @@ public final class Archiver implements AutoCloseable {
   }
 
   private Content readContent(Path file, BackupSummary summary) throws IOException {
+    try (InputStream in = Files.newInputStream(file, NOFOLLOW)) {
+      return readContent(in, summary);
+    }
+  }
+
+  private Content readContent(InputStream in, BackupSummary summary) throws IOException {
     MessageDigest sha = sha256();
     List<CompletableFuture<BlobId>> futures = new ArrayList<>();
     long total = 0;
     byte[] digest;
-    try (InputStream in = Files.newInputStream(file, NOFOLLOW)) {
+    {
       reader.reset(in);
       byte[] buf = chunkBuffer;
       int n;

@@ -190,6 +190,30 @@ public final class Restorer {
     }
   }
 
+  /**
+   * Writes a file's content to {@code out} (a pipe into {@code pg_restore}) and returns its length.
+   * Every chunk is verified before it is written, so damaged data never reaches {@code out}; the
+   * whole-file SHA-256 is checked at the end.
+   */
+  public long copyContent(Node node, OutputStream out) throws IOException {
+    if (!node.isFile()) {
+      throw new RepositoryException(node.name() + " is not a file");
+    }
+    MessageDigest sha = sha256();
+    long written = 0;
+    for (String id : node.content()) {
+      byte[] data = repo.loadBlob(BlobId.parse(id), true);
+      sha.update(data);
+      out.write(data);
+      written += data.length;
+    }
+    String actual = HexFormat.of().formatHex(sha.digest());
+    if (node.sha256() != null && !node.sha256().equals(actual)) {
+      throw new RepositoryException(node.name() + " does not match its backup (SHA-256 differs)");
+    }
+    return written;
+  }
+
   private void restoreFile(Run run, Node node, Path path, String rel) throws IOException {
     MessageDigest sha = sha256();
     long written = 0;
