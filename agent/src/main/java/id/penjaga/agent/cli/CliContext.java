@@ -1,5 +1,7 @@
 package id.penjaga.agent.cli;
 
+import id.penjaga.agent.backup.ConfiguredRepository;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;

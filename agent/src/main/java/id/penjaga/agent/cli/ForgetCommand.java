@@ -1,13 +1,13 @@
 package id.penjaga.agent.cli;
 
+import id.penjaga.agent.backup.Forgetter;
+
 import id.penjaga.agent.backup.repository.Pruner;
 import id.penjaga.agent.backup.repository.Repository;
 import id.penjaga.agent.backup.repository.RepositoryLock;
-import id.penjaga.agent.backup.repository.Snapshot;
 import id.penjaga.agent.backup.retention.RetentionDecision;
 import id.penjaga.agent.backup.retention.RetentionPolicy;
 import id.penjaga.agent.config.AgentConfig;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,10 +40,7 @@ final class ForgetCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CliContext ctx = new CliContext(main);
     AgentConfig.Retention r = ctx.config.retention();
-    RetentionPolicy policy =
-        new RetentionPolicy(
-            r.keepLast(), r.keepHourly(), r.keepDaily(), r.keepWeekly(), r.keepMonthly(),
-            r.keepYearly(), r.keepWithin(), r.keepPreChange());
+    RetentionPolicy policy = Forgetter.policy(r);
     if (policy.isEmpty()) {
       System.err.println(
           "penjaga-agent: error: no retention rule in the configuration (retention: keep-daily, ...);"
@@ -54,12 +51,7 @@ final class ForgetCommand implements Callable<Integer> {
     try (Repository repo = ctx.repository(repoOption.name).open();
         RepositoryLock lock =
             RepositoryLock.acquire(repo.backend(), !dryRun, dryRun ? "forget --dry-run" : "forget", ctx.clock)) {
-      List<Snapshot> snapshots = repo.snapshots();
-      List<RetentionPolicy.SnapshotInfo> infos = new ArrayList<>();
-      for (Snapshot s : snapshots) {
-        infos.add(RetentionPolicy.SnapshotInfo.of(s));
-      }
-      RetentionDecision d = policy.apply(infos, ZoneId.systemDefault(), ctx.clock.instant());
+      RetentionDecision d = Forgetter.apply(repo, policy, ctx.clock.instant(), dryRun);
       List<Map<String, Object>> kept = new ArrayList<>();
       for (RetentionDecision.Kept k : d.keep()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -83,9 +75,6 @@ final class ForgetCommand implements Callable<Integer> {
         if (!json) {
           System.out.printf("%s %s  %-12s %s%n", dryRun ? "would forget" : "forget", f.id().substring(0, 8),
               f.source(), f.time());
-        }
-        if (!dryRun) {
-          repo.removeSnapshot(f.id());
         }
       }
       out.put("dry_run", dryRun);

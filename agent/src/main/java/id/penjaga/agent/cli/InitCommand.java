@@ -1,5 +1,7 @@
 package id.penjaga.agent.cli;
 
+import id.penjaga.agent.backup.ConfiguredRepository;
+
 import id.penjaga.agent.backup.backend.Backend;
 import id.penjaga.agent.backup.repository.Repository;
 import java.io.IOException;

@@ -2,7 +2,10 @@ package id.penjaga.agent.daemon;
 
 import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.config.HumanDuration;
+import id.penjaga.agent.metrics.BackupMetrics;
 import id.penjaga.agent.metrics.MetricsServer;
+import id.penjaga.agent.report.FailureEvent;
+import id.penjaga.agent.schedule.ScheduledTask;
 import id.penjaga.agent.report.CollectorClient;
 import id.penjaga.agent.report.HeartbeatTask;
 import id.penjaga.agent.report.ReportSender;
@@ -95,21 +98,61 @@ public final class AgentDaemon implements AutoCloseable {
       log.info("no collector configured: records stay in {}", spool.directory());
     }
 
+    BackupMetrics backupMetrics = new BackupMetrics(spool.journal(), registry);
+    backupMetrics.refresh();
+
     AgentScheduler scheduler =
         new AgentScheduler(new RunLedger(config.stateDir().resolve("schedule.json")), clock, 4);
+    scheduler.onMissedRun(
+        (task, due) ->
+            new FailureEvent(
+                    "missed-run", task, null, null, null, clock.instant(),
+                    "the scheduled run of " + task + " due at " + due
+                        + " did not happen (the agent was not running); it runs now")
+                .report(spool));
     scheduler.register(
         new HeartbeatTask(spool, clock), new Schedule.Every(config.heartbeat().interval()));
+    registerBackupTasks(scheduler, spool);
     scheduler.start();
     started.add(scheduler);
     log.info("heartbeat every {}", HumanDuration.format(config.heartbeat().interval()));
 
     if (config.metrics().enabled()) {
-      metricsServer = new MetricsServer(config.metrics().listen(), registry);
+      metricsServer = new MetricsServer(config.metrics().listen(), registry, backupMetrics::refresh);
       metricsServer.start();
       started.add(metricsServer);
       log.info("metrics on http://{}/metrics", config.metrics().listen());
     }
     log.info("penjaga-agent {} started as {}", version, config.agent().id());
+  }
+
+  /**
+   * The daily backup (then forget and prune), the weekly check and the monthly check that reads a
+   * share of the data back, each at its configured time; none without a repository and sources.
+   */
+  private void registerBackupTasks(AgentScheduler scheduler, Spool spool) throws Exception {
+    if (config.targets().isEmpty()) {
+      log.info("no repository configured: no scheduled backups");
+      return;
+    }
+    AgentConfig.Schedules when = config.schedule();
+    BackupTasks tasks = new BackupTasks(config, spool, clock, version);
+    if (!config.sources().isEmpty()) {
+      register(scheduler, tasks.dailyBackup(), when.backup());
+    }
+    register(scheduler, tasks.check(BackupTasks.CHECK, 0), when.check());
+    double percent = Double.parseDouble(when.readDataSubset().replace("%", ""));
+    register(scheduler, tasks.check(BackupTasks.CHECK_READ_DATA, percent), when.checkReadData());
+  }
+
+  private void register(AgentScheduler scheduler, ScheduledTask task, String cron) throws Exception {
+    var quartz = AgentConfig.Schedules.quartz(cron);
+    if (quartz.isEmpty()) {
+      log.info("{}: off", task.name());
+      return;
+    }
+    scheduler.register(task, new Schedule.Cron(quartz.get()));
+    log.info("{}: {}", task.name(), cron);
   }
 
   /** The port the metrics endpoint is bound to (useful when configured as 0), or -1 when off. */

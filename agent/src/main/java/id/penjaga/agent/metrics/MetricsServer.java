@@ -21,6 +21,12 @@ public final class MetricsServer implements AutoCloseable {
   private final ExecutorService executor;
 
   public MetricsServer(HostPort listen, PrometheusMeterRegistry registry) throws IOException {
+    this(listen, registry, () -> {});
+  }
+
+  /** {@code beforeScrape} brings figures up to date (from the records journal) before each scrape. */
+  public MetricsServer(HostPort listen, PrometheusMeterRegistry registry, Runnable beforeScrape)
+      throws IOException {
     this.server = HttpServer.create(new InetSocketAddress(listen.host(), listen.port()), 16);
     this.executor =
         Executors.newSingleThreadExecutor(
@@ -32,7 +38,10 @@ public final class MetricsServer implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext(
         "/metrics",
-        exchange -> respond(exchange, 200, CONTENT_TYPE, registry.scrape()));
+        exchange -> {
+          beforeScrape.run();
+          respond(exchange, 200, CONTENT_TYPE, registry.scrape());
+        });
     server.createContext(
         "/",
         exchange ->

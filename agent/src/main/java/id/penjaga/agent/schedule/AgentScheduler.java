@@ -34,6 +34,16 @@ public final class AgentScheduler implements AutoCloseable {
   private final Scheduler scheduler;
   private final RunLedger ledger;
   private final Clock clock;
+  private volatile MissedRunListener missedRunListener = (task, due) -> {};
+
+  /** Told of each cron run that was due while the agent was down, before it is made up. */
+  public interface MissedRunListener {
+    void missed(String task, Instant due);
+  }
+
+  public void onMissedRun(MissedRunListener listener) {
+    this.missedRunListener = listener;
+  }
 
   public AgentScheduler(RunLedger ledger, Clock clock, int threads) throws SchedulerException {
     Properties p = new Properties();
@@ -94,10 +104,13 @@ public final class AgentScheduler implements AutoCloseable {
           throw new SchedulerException("cannot write the run ledger: " + e.getMessage(), e);
         }
       } else if (RunLedger.missed(cron.compiled(), last.get(), now)) {
-        log.info(
-            "{} was due while the agent was down (last run {}); running it now",
+        Instant due = cron.compiled().getTimeAfter(java.util.Date.from(last.get())).toInstant();
+        log.warn(
+            "{} was due at {} while the agent was down (last run {}); running it now",
             task.name(),
+            due,
             last.get());
+        missedRunListener.missed(task.name(), due);
         scheduler.triggerJob(JobKey.jobKey(task.name()));
       }
     }

@@ -1,6 +1,5 @@
-package id.penjaga.agent.cli;
+package id.penjaga.agent.backup;
 
-import id.penjaga.agent.backup.RepositoryOpener;
 import id.penjaga.agent.backup.backend.Backend;
 import id.penjaga.agent.backup.backend.Backends;
 import id.penjaga.agent.backup.repository.Repository;
@@ -11,17 +10,17 @@ import java.time.Clock;
 import java.util.Map;
 
 /** The repository of agent.yaml: its backend from {@code repository.path}, its password from its file. */
-final class ConfiguredRepository implements RepositoryOpener {
+public final class ConfiguredRepository implements RepositoryOpener {
   private final AgentConfig.RepositoryTarget target;
   private final Clock clock;
 
-  ConfiguredRepository(AgentConfig.RepositoryTarget target, Clock clock) {
+  public ConfiguredRepository(AgentConfig.RepositoryTarget target, Clock clock) {
     this.target = target;
     this.clock = clock;
   }
 
   /** The named target of the configuration, or a configuration error naming the known ones. */
-  static ConfiguredRepository named(AgentConfig config, String name, Clock clock) throws ConfigException {
+  public static ConfiguredRepository named(AgentConfig config, String name, Clock clock) throws ConfigException {
     Map<String, AgentConfig.RepositoryTarget> targets = config.targets();
     if (targets.isEmpty()) {
       throw new ConfigException(
@@ -35,13 +34,13 @@ final class ConfiguredRepository implements RepositoryOpener {
     return new ConfiguredRepository(t, clock);
   }
 
-  Backend backend() throws IOException {
+  public Backend backend() throws IOException {
     return Backends.open(
         target.path(),
         new Backends.SftpOptions(target.identityFile(), target.knownHosts(), target.hostKey(), target.timeout()));
   }
 
-  char[] password() throws IOException {
+  public char[] password() throws IOException {
     return target.passwordFile().read().toCharArray();
   }
 

@@ -1,0 +1,42 @@
+package id.penjaga.agent.backup;
+
+import id.penjaga.agent.backup.repository.Repository;
+import id.penjaga.agent.backup.repository.Snapshot;
+import id.penjaga.agent.backup.retention.RetentionDecision;
+import id.penjaga.agent.backup.retention.RetentionPolicy;
+import id.penjaga.agent.config.AgentConfig;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Applies the retention rules of agent.yaml to a repository: for {@code forget} and the daily job. */
+public final class Forgetter {
+  private Forgetter() {}
+
+  public static RetentionPolicy policy(AgentConfig.Retention r) {
+    return new RetentionPolicy(
+        r.keepLast(), r.keepHourly(), r.keepDaily(), r.keepWeekly(), r.keepMonthly(), r.keepYearly(),
+        r.keepWithin(), r.keepPreChange());
+  }
+
+  /**
+   * Decides, per source, which snapshots stay; unless {@code dryRun}, removes the others. The
+   * caller holds the repository's exclusive lock.
+   */
+  public static RetentionDecision apply(Repository repo, RetentionPolicy policy, Instant now, boolean dryRun)
+      throws IOException {
+    List<RetentionPolicy.SnapshotInfo> infos = new ArrayList<>();
+    for (Snapshot s : repo.snapshots()) {
+      infos.add(RetentionPolicy.SnapshotInfo.of(s));
+    }
+    RetentionDecision d = policy.apply(infos, ZoneId.systemDefault(), now);
+    if (!dryRun) {
+      for (RetentionPolicy.SnapshotInfo f : d.forget()) {
+        repo.removeSnapshot(f.id());
+      }
+    }
+    return d;
+  }
+}
