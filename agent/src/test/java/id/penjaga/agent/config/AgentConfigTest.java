@@ -75,6 +75,47 @@ class AgentConfigTest {
   }
 
   @Test
+  void postgresqlSourcesAndSchedulesHaveDefaultsAndNamedErrors() throws IOException {
+    AgentConfig c =
+        AgentConfig.load(
+            write("agent:\n  id: a\nsources:\n  db:\n    type: postgresql\n    database: spse\n"));
+    AgentConfig.Source db = c.sources().get("db");
+    assertThat(db.isPostgresql()).isTrue();
+    assertThat(db.host()).isEqualTo("/var/run/postgresql");
+    assertThat(db.port()).isEqualTo(5432);
+    assertThat(db.user()).isEqualTo("postgres");
+    assertThat(db.globals()).isTrue();
+    assertThat(db.allDatabases()).isFalse();
+    assertThat(c.schedule().backup()).isEqualTo("30 1 * * *");
+    assertThat(AgentConfig.Schedules.quartz(c.schedule().backup())).contains("0 30 1 * * ?");
+    assertThat(c.schedule().readDataSubset()).isEqualTo("5%");
+
+    CliRun o = check(write("agent:\n  id: a\nsources:\n  db:\n    type: postgresql\n    database: spse\n    path: /var/lib\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":7:").contains("sources.db.path").contains("only to sources of type files");
+
+    o = check(write("agent:\n  id: a\nsources:\n  db:\n    type: postgresql\n    port: 5432\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("sources.db.database").contains("'all'");
+
+    o = check(write("agent:\n  id: a\nsources:\n  up:\n    type: files\n    path: /srv\n    database: x\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":7:").contains("sources.up.database").contains("only to sources of type postgresql");
+
+    o = check(write("agent:\n  id: a\nsources:\n  x:\n    type: mysql\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("sources.x.type").contains("known: files, postgresql");
+
+    o = check(write("agent:\n  id: a\nschedule:\n  backup: \"30 25 * * *\"\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains(":4:").contains("schedule.backup").contains("hour 25 is outside 0-23");
+
+    o = check(write("agent:\n  id: a\nschedule:\n  check: \"off\"\n  read-data-subset: 150%\n"));
+    assertThat(o.exit()).isEqualTo(2);
+    assertThat(o.err()).contains("schedule.read-data-subset");
+  }
+
+  @Test
   void unknownKeyIsNamedWithLineAndSuggestion() throws IOException {
     Path f = write("agent:\n  id: a\ncollector:\n  url: http://h:1\n  tokn-file: TOKEN\n");
     CliRun o = check(f);
