@@ -75,7 +75,7 @@ class AgentConfigTest {
   }
 
   @Test
-  void postgresqlSourcesAndSchedulesHaveDefaultsAndNamedErrors() throws IOException {
+  void postgresqlSourcesAndSchedulesHaveDefaultsAndNamedErrors() throws Exception {
     AgentConfig c =
         AgentConfig.load(
             write("agent:\n  id: a\nsources:\n  db:\n    type: postgresql\n    database: spse\n"));
