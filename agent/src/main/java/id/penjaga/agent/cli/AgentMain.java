@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
       SnapshotsCommand.class,
       RestoreCommand.class,
       RestoreDbCommand.class,
+      RestoreTestCommand.class,
       CheckCommand.class,
       ForgetCommand.class,
       CommandLine.HelpCommand.class

@@ -27,7 +27,8 @@ public record AgentConfig(
     Map<String, RepositoryTarget> copies,
     Map<String, Source> sources,
     Retention retention,
-    Schedules schedule) {
+    Schedules schedule,
+    RestoreTest restoreTest) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/agent.yaml");
 
@@ -58,6 +59,7 @@ public record AgentConfig(
     }
     retention = retention != null ? retention : new Retention(null, null, null, null, null, null, null, null);
     schedule = schedule != null ? schedule : new Schedules(null, null, null, null, null);
+    restoreTest = restoreTest != null ? restoreTest : new RestoreTest(null, null, null, null, null);
   }
 
   private static final Pattern SOURCE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -215,7 +217,7 @@ public record AgentConfig(
       prune = prune != null ? prune : Boolean.TRUE;
     }
 
-    private static String cron(String key, String value, String dflt) {
+    static String cron(String key, String value, String dflt) {
       if (value == null) {
         return dflt;
       }
@@ -267,6 +269,27 @@ public record AgentConfig(
         throw new InvalidSetting(key, "must be 0 or more, or -1 for unlimited");
       }
       return n;
+    }
+  }
+
+  /**
+   * The restore test (SOP 10 step 5: at least once every three months, by random sampling): when
+   * it runs, where it restores to, how many files it samples per files source, among the snapshots
+   * of how long a past it picks, and the queries a restored database must answer.
+   */
+  public record RestoreTest(
+      String schedule, Path scratchDir, Integer files, Duration within, List<String> sanityQueries) {
+    public RestoreTest {
+      schedule = Schedules.cron("schedule", schedule, "0 2 1 1,4,7,10 *");
+      if (scratchDir != null && !scratchDir.isAbsolute()) {
+        throw new InvalidSetting("scratch-dir", "must be an absolute path, not " + scratchDir);
+      }
+      files = files != null ? files : 20;
+      if (files < 1) {
+        throw new InvalidSetting("files", "must be at least 1");
+      }
+      within = within != null ? within : Duration.ofDays(92);
+      sanityQueries = sanityQueries != null ? List.copyOf(sanityQueries) : List.of();
     }
   }
 

@@ -9,7 +9,9 @@ public enum ReportType {
    * Something the agent was to do and did not: a failed backup, check or prune, a scheduled run
    * missed while the server was off. Every one is reported to Kepala LPSE.
    */
-  FAILURE("failure", false);
+  FAILURE("failure", false),
+  /** A restore test (SOP 10 step 5): what was sampled, how it was drawn, what passed, how fast. */
+  RESTORE_TEST("restore-test", false);
 
   private final String wireName;
   private final boolean sample;

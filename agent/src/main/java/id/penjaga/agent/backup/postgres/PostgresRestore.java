@@ -304,6 +304,42 @@ public final class PostgresRestore {
     return counts;
   }
 
+  /**
+   * Runs each query in {@code database}; a query passes when it runs and returns at least one row
+   * whose first value is not false, 0 or empty. Returns one line per query: "ok" or why not.
+   */
+  public List<String> sanity(String database, List<String> queries) throws IOException {
+    List<String> results = new ArrayList<>();
+    Path bin = conn.binDir();
+    for (String q : queries) {
+      try (PsqlSession s = new PsqlSession(conn, bin, database)) {
+        String out = s.query(q.strip().replaceAll(";+$", "")).strip();
+        String first = out.isEmpty() ? "" : out.split("\n", 2)[0].split("\\|", 2)[0];
+        results.add(
+            first.isEmpty() || first.equals("f") || first.equals("0")
+                ? "failed: returned " + (out.isEmpty() ? "no row" : "\"" + first + "\"")
+                : "ok");
+      } catch (IOException e) {
+        results.add("failed: " + e.getMessage());
+      }
+    }
+    return results;
+  }
+
+  /** Drops a database (a restore test's scratch database), ending its connections. */
+  public void drop(String database) throws IOException {
+    try (PsqlSession s = new PsqlSession(conn, conn.binDir(), "postgres")) {
+      s.query("DROP DATABASE IF EXISTS " + PsqlSession.identifier(database) + " WITH (FORCE)");
+    }
+  }
+
+  /** Whether a database exists. */
+  public boolean exists(String database) throws IOException {
+    try (PsqlSession s = new PsqlSession(conn, conn.binDir(), "postgres")) {
+      return exists(s, database);
+    }
+  }
+
   private void dropQuietly(Path bin, String database) {
     try (PsqlSession s = new PsqlSession(conn, bin, "postgres")) {
       s.query("DROP DATABASE IF EXISTS " + PsqlSession.identifier(database) + " WITH (FORCE)");

@@ -1,0 +1,194 @@
+package id.penjaga.agent.backup.restoretest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import id.penjaga.agent.AgentFixtures;
+import id.penjaga.agent.PostgresServer;
+import id.penjaga.agent.cli.CliRun;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.Validator;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code restore-test} on real files and a real PostgreSQL server. */
+class RestoreTestTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Path SCHEMA =
+      Path.of(System.getProperty("penjaga.root", "..")).resolve("config/schema/report-v1.schema.json");
+  @TempDir Path dir;
+  Path config;
+
+  CliRun cli(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "-c";
+    all[1] = config.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return CliRun.of(all);
+  }
+
+  void configure(String... more) throws IOException {
+    Path pass = AgentFixtures.secret(dir.resolve("repo.pass"), "kata-sandi");
+    List<String> lines = new ArrayList<>(List.of(more));
+    config =
+        AgentFixtures.backupConfig(
+            dir.resolve("agent.yaml"), "lpse-uji", dir.resolve("state"), dir.resolve("usb"), pass,
+            dir.resolve("file"), lines.toArray(String[]::new));
+    assertThat(cli("init").exit()).isZero();
+  }
+
+  void writeFiles(int count) throws IOException {
+    Random r = new Random(3);
+    for (int i = 0; i < count; i++) {
+      Path f = dir.resolve("file/2026/paket-" + i + "/dokumen.pdf");
+      Files.createDirectories(f.getParent());
+      byte[] b = new byte[1000 + r.nextInt(i % 4 == 0 ? 3_000_000 : 50_000)];
+      r.nextBytes(b);
+      Files.write(f, b);
+    }
+  }
+
+  /** The body validated as a report of the contract. */
+  static void assertFollowsContract(JsonNode body) throws IOException {
+    Validator v =
+        Validator.create(
+            JsonSchema.of(new JsonObject(Files.readString(SCHEMA))),
+            new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("https://penjaga.id/schema/"));
+    ObjectNode report = JSON.createObjectNode();
+    report.put("schema_version", 1).put("agent", "lpse-uji").put("seq", 1).put("type", "restore-test")
+        .put("time", "2026-11-24T00:00:00Z");
+    report.set("body", body);
+    var out = v.validate(new JsonObject(JSON.writeValueAsString(report)));
+    assertThat(out.getValid()).as(out.toString()).isTrue();
+  }
+
+  static List<String> paths(JsonNode result) {
+    List<String> p = new ArrayList<>();
+    result.path("sources").forEach(s -> s.path("files").forEach(f -> p.add(f.path("path").asText())));
+    return p;
+  }
+
+  @Test
+  void aCleanRepositoryPassesAndTheSameSeedDrawsTheSameSample() throws Exception {
+    writeFiles(40);
+    configure("restore-test:", "  files: 8");
+    assertThat(cli("backup").exit()).isZero();
+
+    CliRun first = cli("restore-test", "--seed", "42", "--json");
+    assertThat(first.exit()).as(first.out() + first.err()).isZero();
+    JsonNode r = JSON.readTree(first.out());
+    assertFollowsContract(r);
+    assertThat(r.path("result").asText()).isEqualTo("pass");
+    assertThat(r.path("seed").asLong()).isEqualTo(42);
+    JsonNode src = r.path("sources").get(0);
+    assertThat(src.path("files")).hasSize(8);
+    assertThat(src.path("files")).allSatisfy(f -> {
+      assertThat(f.path("result").asText()).isEqualTo("ok");
+      assertThat(f.path("live_compared").asBoolean()).isTrue();
+    });
+    // Stratified: the sample holds both small files and the big ones (every fourth is big).
+    assertThat(src.path("files").findValues("size").stream().mapToLong(JsonNode::asLong).max().getAsLong())
+        .isGreaterThan(60_000);
+    assertThat(src.path("files").findValues("size").stream().mapToLong(JsonNode::asLong).min().getAsLong())
+        .isLessThan(60_000);
+    assertThat(src.path("bytes_per_second").asLong()).isPositive();
+    assertThat(src.path("projected_full_restore_seconds").asLong()).isNotNegative();
+
+    JsonNode again = JSON.readTree(cli("restore-test", "--seed", "42", "--json").out());
+    assertThat(paths(again)).isEqualTo(paths(r));
+    JsonNode other = JSON.readTree(cli("restore-test", "--seed", "43", "--json").out());
+    assertThat(paths(other)).hasSize(8);
+    // Nothing restored is left behind.
+    try (Stream<Path> s = Files.walk(dir.resolve("state/restore-test"))) {
+      assertThat(s.filter(Files::isRegularFile).toList()).isEmpty();
+    }
+    // The record is in the journal for the collector.
+    assertThat(Files.readString(dir.resolve("state/records.jsonl"))).contains("\"type\":\"restore-test\"");
+  }
+
+  @Test
+  void aCorruptedChunkFailsTheTestAndNamesTheFile() throws Exception {
+    writeFiles(6);
+    configure("restore-test:", "  files: 20");
+    assertThat(cli("backup").exit()).isZero();
+    // Damage the middle of every data pack on the backup disk.
+    try (Stream<Path> packs = Files.walk(dir.resolve("usb/data"))) {
+      for (Path p : packs.filter(Files::isRegularFile).toList()) {
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+          f.seek(f.length() / 2);
+          int b = f.read();
+          f.seek(f.length() / 2);
+          f.write(b ^ 0xff);
+        }
+      }
+    }
+    CliRun run = cli("restore-test", "--json");
+    assertThat(run.exit()).isEqualTo(1);
+    JsonNode r = JSON.readTree(run.out());
+    assertFollowsContract(r);
+    assertThat(r.path("result").asText()).isEqualTo("fail");
+    List<JsonNode> failed = new ArrayList<>();
+    r.path("sources").get(0).path("files").forEach(f -> {
+      if (f.path("result").asText().equals("failed")) {
+        failed.add(f);
+      }
+    });
+    assertThat(failed).isNotEmpty();
+    String path = failed.get(0).path("path").asText();
+    assertThat(path).startsWith("/2026/paket-");
+    assertThat(r.path("failures").toString()).contains(path);
+    assertThat(Files.readString(dir.resolve("state/records.jsonl"))).contains("\"kind\":\"restore-test\"");
+  }
+
+  @Test
+  void aDatabaseIsRestoredIntoAScratchDatabaseThatIsDroppedAfterwards() throws Exception {
+    try (PostgresServer pg = PostgresServer.start()) {
+      pg.sql("postgres", "CREATE DATABASE spse");
+      pg.sql(
+          "spse",
+          "CREATE TABLE paket (id int PRIMARY KEY, nama text);"
+              + " INSERT INTO paket SELECT g, 'paket ' || g FROM generate_series(1, 5000) g;");
+      Files.createDirectories(dir.resolve("file"));
+      configure(
+          "  db:", "    type: postgresql", "    host: " + pg.socketDir, "    port: " + pg.port,
+          "    database: spse", "    globals: false",
+          "restore-test:", "  sanity-queries:", "    - SELECT count(*) > 4000 FROM paket");
+      assertThat(cli("backup", "--source", "db").exit()).isZero();
+
+      CliRun ok = cli("restore-test", "--source", "db", "--json");
+      assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+      JsonNode r = JSON.readTree(ok.out());
+      assertFollowsContract(r);
+      JsonNode db = r.path("sources").get(0).path("databases").get(0);
+      assertThat(db.path("result").asText()).isEqualTo("pass");
+      assertThat(db.path("tables").get(0).path("rows_restored").asLong()).isEqualTo(5000);
+      assertThat(db.path("sanity_queries").get(0).path("result").asText()).isEqualTo("ok");
+      assertThat(db.path("scratch_dropped").asBoolean()).isTrue();
+      assertThat(pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'penjaga_restore_test%'"))
+          .isEqualTo("0");
+
+      // A sanity query the restored data does not answer fails the test; the scratch database
+      // is dropped all the same.
+      Files.writeString(config, Files.readString(config).replace("count(*) > 4000", "count(*) > 9000"));
+      CliRun bad = cli("restore-test", "--source", "db", "--json");
+      assertThat(bad.exit()).isEqualTo(1);
+      JsonNode f = JSON.readTree(bad.out());
+      assertThat(f.path("failures").toString()).contains("sanity query").contains("count(*) > 9000");
+      assertThat(pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'penjaga_restore_test%'"))
+          .isEqualTo("0");
+    }
+  }
+}
