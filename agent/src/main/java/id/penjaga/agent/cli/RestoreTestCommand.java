@@ -3,13 +3,8 @@ package id.penjaga.agent.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import id.penjaga.agent.backup.restoretest.RestoreTester;
-import id.penjaga.agent.backup.repository.Repository;
-import id.penjaga.agent.backup.repository.RepositoryLock;
 import id.penjaga.agent.config.AgentConfig;
-import id.penjaga.agent.report.FailureEvent;
-import id.penjaga.agent.report.ReportType;
 import id.penjaga.agent.report.Spool;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,30 +53,11 @@ final class RestoreTestCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "no sources configured");
     }
     long s = seed != null ? seed : new SecureRandom().nextLong();
-    AgentConfig.RestoreTest settings = ctx.config.restoreTest();
-    Path scratch =
-        settings.scratchDir() != null ? settings.scratchDir() : ctx.config.stateDir().resolve("restore-test");
     String target = repoOption.name != null ? repoOption.name : AgentConfig.MAIN_TARGET;
-    ObjectNode record;
-    try (Repository repo = ctx.repository(repoOption.name).open();
-        RepositoryLock lock = RepositoryLock.acquire(repo.backend(), false, "restore-test", ctx.clock)) {
-      record = new RestoreTester(repo, settings, scratch, ctx.clock).run(sources, s);
-    }
-    record.put("target_name", target);
-    record.put("target", ctx.config.targets().get(target).path());
-    record.put("trigger", "manual");
+    ctx.repository(target); // a clear error for an unknown --repo
     Spool spool = ctx.spool();
-    spool.append(ReportType.RESTORE_TEST, record);
+    ObjectNode record = RestoreTester.runAndRecord(ctx.config, target, sources, s, "manual", spool, ctx.clock);
     boolean passed = record.path("result").asText().equals("pass");
-    if (!passed) {
-      StringBuilder why = new StringBuilder("restore test failed:");
-      for (JsonNode f : record.path("failures")) {
-        why.append(' ').append(f.asText()).append(';');
-      }
-      new FailureEvent("restore-test", "restore-test", source, target, record.path("target").asText(),
-              ctx.clock.instant(), clip(why.toString()))
-          .report(spool);
-    }
     ctx.sendPending(spool);
     if (json) {
       CliContext.printJson(record);
@@ -113,9 +89,5 @@ final class RestoreTestCommand implements Callable<Integer> {
       return AgentMain.FAILED;
     }
     return AgentMain.OK;
-  }
-
-  private static String clip(String s) {
-    return s.length() <= 2000 ? s : s.substring(0, 1990) + " [...]";
   }
 }

@@ -139,6 +139,9 @@ public final class AgentDaemon implements AutoCloseable {
     BackupTasks tasks = new BackupTasks(config, spool, clock, version);
     if (!config.sources().isEmpty()) {
       register(scheduler, tasks.dailyBackup(), when.backup());
+      if (config.repositoryTarget().isPresent()) {
+        register(scheduler, tasks.restoreTest(), config.restoreTest().schedule());
+      }
     }
     register(scheduler, tasks.check(BackupTasks.CHECK, 0), when.check());
     double percent = Double.parseDouble(when.readDataSubset().replace("%", ""));

@@ -8,6 +8,7 @@ import id.penjaga.agent.backup.repository.Pruner;
 import id.penjaga.agent.backup.repository.Repository;
 import id.penjaga.agent.backup.repository.RepositoryLock;
 import id.penjaga.agent.backup.retention.RetentionDecision;
+import id.penjaga.agent.backup.restoretest.RestoreTester;
 import id.penjaga.agent.backup.retention.RetentionPolicy;
 import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.report.FailureEvent;
@@ -32,6 +33,7 @@ final class BackupTasks {
   static final String DAILY_BACKUP = "daily-backup";
   static final String CHECK = "check";
   static final String CHECK_READ_DATA = "check-read-data";
+  static final String RESTORE_TEST = "restore-test";
 
   private final AgentConfig config;
   private final Spool spool;
@@ -97,6 +99,28 @@ final class BackupTasks {
       log.error("forget and prune of {} failed: {}", target, e.getMessage());
       fail("prune", DAILY_BACKUP, null, target, "forget --prune failed: " + e.getMessage());
     }
+  }
+
+  /** The restore test (quarterly by default) on the main target. */
+  ScheduledTask restoreTest() {
+    return new ScheduledTask() {
+      @Override
+      public String name() {
+        return RESTORE_TEST;
+      }
+
+      @Override
+      public void run() {
+        try {
+          RestoreTester.runAndRecord(
+              config, AgentConfig.MAIN_TARGET, config.sources(), new SecureRandom().nextLong(), "schedule",
+              spool, clock);
+        } catch (IOException | RuntimeException e) {
+          log.error("restore test could not run: {}", e.getMessage());
+          fail("restore-test", RESTORE_TEST, null, AgentConfig.MAIN_TARGET, "restore test could not run: " + e.getMessage());
+        }
+      }
+    };
   }
 
   /** {@code check} of every target; {@code percent} > 0 also reads that share of the data back. */

@@ -35,6 +35,9 @@ public final class BackupMetrics {
   private final Map<String, State> states = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
   private long offset;
+  private volatile double restoreTestTime = Double.NaN;
+  private volatile double restoreTestResult = Double.NaN;
+  private boolean restoreTestRegistered;
 
   /** The last run of one source to one target. */
   static final class State {
@@ -120,6 +123,19 @@ public final class BackupMetrics {
                   return n;
                 })
             .incrementAndGet();
+      }
+      case "restore-test" -> {
+        restoreTestTime = seconds(b.path("finished_at").asText(null));
+        restoreTestResult = b.path("result").asText().equals("pass") ? 0 : 1;
+        if (!restoreTestRegistered) {
+          restoreTestRegistered = true;
+          Gauge.builder("penjaga.restore.test.last.timestamp.seconds", this, m -> m.restoreTestTime)
+              .description("When the last restore test ended (Unix time); SOP: at least every three months")
+              .register(registry);
+          Gauge.builder("penjaga.restore.test.last.result", this, m -> m.restoreTestResult)
+              .description("Result of the last restore test: 0 pass, 1 fail")
+              .register(registry);
+        }
       }
       default -> {
         // other records have metrics of their own

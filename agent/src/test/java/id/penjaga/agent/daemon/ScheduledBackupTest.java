@@ -210,4 +210,27 @@ class ScheduledBackupTest {
     assertThat(f.path("target_name").asText()).isEqualTo("main");
     assertThat(f.path("reason").asText()).contains("error(s) in the repository");
   }
+
+  @Test
+  void theScheduledRestoreTestIsRecordedAndShownInMetrics() throws Exception {
+    writeFiles(5, 200_000);
+    Path config = configure("backup: \"off\"", "check: \"off\"", "check-read-data: \"off\"");
+    Files.writeString(config, Files.readString(config) + "restore-test:\n  schedule: \"0/1 * * * * ?\"\n");
+    assertThat(CliRun.of("-c", config.toString(), "backup").exit()).isZero();
+    try (AgentDaemon daemon = new AgentDaemon(AgentConfig.load(config), "test", Clock.systemUTC())) {
+      daemon.start();
+      await(records("restore-test", 1), Duration.ofSeconds(30));
+      JsonNode t = journal("restore-test").get(0).path("body");
+      assertThat(t.path("trigger").asText()).isEqualTo("schedule");
+      assertThat(t.path("result").asText()).isEqualTo("pass");
+      String metrics =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.metricsPort() + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(value(metrics, "penjaga_restore_test_last_result{agent=\"lpse-uji\"}")).isEqualTo(0.0);
+      assertThat(value(metrics, "penjaga_restore_test_last_timestamp_seconds{agent=\"lpse-uji\"}")).isPositive();
+    }
+  }
 }

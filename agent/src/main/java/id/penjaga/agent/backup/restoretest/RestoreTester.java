@@ -3,7 +3,12 @@ package id.penjaga.agent.backup.restoretest;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import id.penjaga.agent.backup.ConfiguredRepository;
 import id.penjaga.agent.backup.postgres.PgConnection;
+import id.penjaga.agent.backup.repository.RepositoryLock;
+import id.penjaga.agent.report.FailureEvent;
+import id.penjaga.agent.report.ReportType;
+import id.penjaga.agent.report.Spool;
 import id.penjaga.agent.backup.postgres.PostgresRestore;
 import id.penjaga.agent.backup.repository.BlobId;
 import id.penjaga.agent.backup.repository.Node;
@@ -58,6 +63,45 @@ public final class RestoreTester {
     this.settings = settings;
     this.scratch = scratch;
     this.clock = clock;
+  }
+
+  /**
+   * A whole restore test as the command and the schedule run it: the test on one target, its
+   * restore-test record spooled (and journaled), and a failure event when it fails.
+   */
+  public static ObjectNode runAndRecord(
+      AgentConfig config,
+      String targetName,
+      Map<String, AgentConfig.Source> sources,
+      long seed,
+      String trigger,
+      Spool spool,
+      Clock clock)
+      throws IOException {
+    AgentConfig.RestoreTest settings = config.restoreTest();
+    Path scratch =
+        settings.scratchDir() != null ? settings.scratchDir() : config.stateDir().resolve("restore-test");
+    AgentConfig.RepositoryTarget target = config.targets().get(targetName);
+    ObjectNode record;
+    try (Repository repo = new ConfiguredRepository(target, clock).open();
+        RepositoryLock lock = RepositoryLock.acquire(repo.backend(), false, "restore-test", clock)) {
+      record = new RestoreTester(repo, settings, scratch, clock).run(sources, seed);
+    }
+    record.put("target_name", targetName);
+    record.put("target", target.path());
+    record.put("trigger", trigger);
+    spool.append(ReportType.RESTORE_TEST, record);
+    if (!record.path("result").asText().equals("pass")) {
+      StringBuilder why = new StringBuilder("restore test failed (seed " + seed + "):");
+      record.path("failures").forEach(f -> why.append(' ').append(f.asText()).append(';'));
+      String reason = why.length() <= 2000 ? why.toString() : why.substring(0, 1990) + " [...]";
+      new FailureEvent(
+              "restore-test", "restore-test", sources.size() == 1 ? sources.keySet().iterator().next() : null,
+              targetName, target.path(), clock.instant(), reason)
+          .report(spool);
+    }
+    log.info("restore test of {} (seed {}): {}", targetName, seed, record.path("result").asText());
+    return record;
   }
 
   /** A file of a snapshot, by its path from the snapshot's root. */
