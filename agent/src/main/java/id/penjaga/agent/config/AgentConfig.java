@@ -59,7 +59,7 @@ public record AgentConfig(
     }
     retention = retention != null ? retention : new Retention(null, null, null, null, null, null, null, null);
     schedule = schedule != null ? schedule : new Schedules(null, null, null, null, null);
-    restoreTest = restoreTest != null ? restoreTest : new RestoreTest(null, null, null, null, null);
+    restoreTest = restoreTest != null ? restoreTest : new RestoreTest(null, null, null, null, null, null);
   }
 
   private static final Pattern SOURCE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -274,11 +274,17 @@ public record AgentConfig(
 
   /**
    * The restore test (SOP 10 step 5: at least once every three months, by random sampling): when
-   * it runs, where it restores to, how many files it samples per files source, among the snapshots
+   * it runs, where it restores to, how many files it samples per files source ({@code files}, or
+   * {@code files-percent} of them when that is more), among the snapshots
    * of how long a past it picks, and the queries a restored database must answer.
    */
   public record RestoreTest(
-      String schedule, Path scratchDir, Integer files, Duration within, List<String> sanityQueries) {
+      String schedule,
+      Path scratchDir,
+      Integer files,
+      Double filesPercent,
+      Duration within,
+      List<String> sanityQueries) {
     public RestoreTest {
       schedule = Schedules.cron("schedule", schedule, "0 2 1 1,4,7,10 *");
       if (scratchDir != null && !scratchDir.isAbsolute()) {
@@ -287,6 +293,10 @@ public record AgentConfig(
       files = files != null ? files : 20;
       if (files < 1) {
         throw new InvalidSetting("files", "must be at least 1");
+      }
+      filesPercent = filesPercent != null ? filesPercent : 0.0;
+      if (filesPercent < 0 || filesPercent > 100) {
+        throw new InvalidSetting("files-percent", "must be between 0 and 100");
       }
       within = within != null ? within : Duration.ofDays(92);
       sanityQueries = sanityQueries != null ? List.copyOf(sanityQueries) : List.of();

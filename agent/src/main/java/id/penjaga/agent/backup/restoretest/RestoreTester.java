@@ -105,7 +105,7 @@ public final class RestoreTester {
   }
 
   /** A file of a snapshot, by its path from the snapshot's root. */
-  record Entry(String path, Node node) {}
+  public record Entry(String path, Node node) {}
 
   /**
    * Runs the test over {@code sources} (name to configuration) and returns the record: {@code
@@ -118,6 +118,7 @@ public final class RestoreTester {
     record.put("started_at", started.toString());
     record.put("seed", seed);
     record.put("sample_files", settings.files());
+    record.put("sample_percent", settings.filesPercent());
     record.put("within_days", settings.within().toDays());
     ArrayNode results = record.putArray("sources");
     ArrayNode failures = F.arrayNode();
@@ -167,7 +168,8 @@ public final class RestoreTester {
     long totalBytes = files.stream().mapToLong(e -> e.node().size()).sum();
     r.put("files_in_snapshot", files.size());
     r.put("bytes_in_snapshot", totalBytes);
-    List<Entry> sample = sample(files, settings.files(), random);
+    int n = (int) Math.max(settings.files(), Math.ceil(files.size() * settings.filesPercent() / 100));
+    List<Entry> sample = sample(files, n, random);
     long sampleBytes = sample.stream().mapToLong(e -> e.node().size()).sum();
     Files.createDirectories(scratch);
     long usable = Files.getFileStore(scratch).getUsableSpace();
@@ -232,7 +234,7 @@ public final class RestoreTester {
    * {@code n} files drawn without replacement from four size strata (files sorted by size, cut into
    * quarters), so small and large files are both tested; at least one from the newest day.
    */
-  static List<Entry> sample(List<Entry> files, int n, SplittableRandom random) {
+  public static List<Entry> sample(List<Entry> files, int n, SplittableRandom random) {
     List<Entry> sorted = new ArrayList<>(files);
     sorted.sort(Comparator.comparingLong((Entry e) -> e.node().size()).thenComparing(Entry::path));
     if (sorted.size() <= n) {

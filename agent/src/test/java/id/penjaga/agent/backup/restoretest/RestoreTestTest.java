@@ -13,7 +13,19 @@ import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.JsonSchemaOptions;
 import io.vertx.json.schema.Validator;
+import id.penjaga.agent.backup.archiver.ArchiveOptions;
+import id.penjaga.agent.backup.archiver.Archiver;
+import id.penjaga.agent.backup.backend.LocalBackend;
+import id.penjaga.agent.backup.repository.BlobId;
+import id.penjaga.agent.backup.repository.Node;
+import id.penjaga.agent.backup.repository.Repository;
+import id.penjaga.agent.backup.repository.Snapshot;
+import id.penjaga.agent.backup.restorer.Restorer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,6 +123,9 @@ class RestoreTestTest {
     assertThat(paths(again)).isEqualTo(paths(r));
     JsonNode other = JSON.readTree(cli("restore-test", "--seed", "43", "--json").out());
     assertThat(paths(other)).hasSize(8);
+    // A share of the files, when that is more than the count.
+    Files.writeString(config, Files.readString(config).replace("  files: 8", "  files: 8\n  files-percent: 50"));
+    assertThat(paths(JSON.readTree(cli("restore-test", "--json").out()))).hasSize(20);
     // Nothing restored is left behind.
     try (Stream<Path> s = Files.walk(dir.resolve("state/restore-test"))) {
       assertThat(s.filter(Files::isRegularFile).toList()).isEmpty();
@@ -153,6 +168,64 @@ class RestoreTestTest {
     assertThat(Files.readString(dir.resolve("state/records.jsonl"))).contains("\"kind\":\"restore-test\"");
   }
 
+  /**
+   * Replaces the latest snapshot of {@code source} by one the same but for the recorded row count
+   * of the first table of {@code database}: a dump that does not match its own record.
+   */
+  void recordWrongCount(String source, String database, long rows) throws Exception {
+    try (Repository repo =
+            Repository.open(new LocalBackend(dir.resolve("usb")), "kata-sandi".toCharArray(), Clock.systemUTC());
+        Archiver a = new Archiver(repo, new ArchiveOptions(List.of(), false), 2)) {
+      Snapshot latest = repo.findSnapshot("latest", source);
+      Node dbDir =
+          repo.loadTree(BlobId.parse(latest.tree())).nodes().stream()
+              .filter(n -> n.name().equals(database))
+              .findFirst()
+              .orElseThrow();
+      List<Node> entries = new ArrayList<>(repo.loadTree(BlobId.parse(dbDir.subtree())).nodes());
+      Node metaNode = entries.stream().filter(n -> n.name().equals("meta.json")).findFirst().orElseThrow();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      new Restorer(repo).copyContent(metaNode, bytes);
+      ObjectNode meta = (ObjectNode) JSON.readTree(bytes.toByteArray());
+      ((ObjectNode) meta.path("tables").get(0)).put("rows", rows);
+      Archiver.Counters c = Archiver.counters();
+      Instant now = Instant.now();
+      entries.remove(metaNode);
+      entries.add(a.saveStream("meta.json", new ByteArrayInputStream(JSON.writeValueAsBytes(meta)), now, null, c));
+      Node newDir = a.saveDirectory(database, entries, now, c);
+      a.snapshotOf(List.of(newDir), now, source, latest.path(), latest, null, List.of(), "test", c);
+      // Only the altered snapshot is left to draw.
+      repo.removeSnapshot(latest.id());
+    }
+  }
+
+  @Test
+  void theSampleCoversEverySizeAndTheNewestDay() {
+    List<RestoreTester.Entry> files = new ArrayList<>();
+    long day = 86_400_000_000_000L;
+    for (int i = 0; i < 400; i++) {
+      // Sizes from 1 KB to 400 MB; all old but one small file written on the newest day.
+      long mtime = i == 7 ? 100 * day : 10 * day + i;
+      files.add(new RestoreTester.Entry("f" + i, node((i + 1) * 1_000_000L - 999_000L, mtime)));
+    }
+    for (long seed = 0; seed < 50; seed++) {
+      List<RestoreTester.Entry> s = RestoreTester.sample(files, 8, new java.util.SplittableRandom(seed));
+      assertThat(s).hasSize(8).doesNotHaveDuplicates();
+      assertThat(s).anySatisfy(e -> assertThat(e.node().mtime()).isEqualTo(100 * day));
+      for (int q = 0; q < 4; q++) {
+        long lo = q * 100 * 1_000_000L;
+        long hi = (q + 1) * 100 * 1_000_000L;
+        assertThat(s).as("seed %d, size quarter %d", seed, q)
+            .anySatisfy(e -> assertThat(e.node().size()).isBetween(lo - 999_000L, hi));
+      }
+      assertThat(RestoreTester.sample(files, 8, new java.util.SplittableRandom(seed))).isEqualTo(s);
+    }
+  }
+
+  static Node node(long size, long mtime) {
+    return new Node("x", Node.FILE, 0644, 0, 0, null, null, mtime, null, null, null, size, List.of(), null, null, null);
+  }
+
   @Test
   void aDatabaseIsRestoredIntoAScratchDatabaseThatIsDroppedAfterwards() throws Exception {
     try (PostgresServer pg = PostgresServer.start()) {
@@ -177,6 +250,18 @@ class RestoreTestTest {
       assertThat(db.path("tables").get(0).path("rows_restored").asLong()).isEqualTo(5000);
       assertThat(db.path("sanity_queries").get(0).path("result").asText()).isEqualTo("ok");
       assertThat(db.path("scratch_dropped").asBoolean()).isTrue();
+      assertThat(pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'penjaga_restore_test%'"))
+          .isEqualTo("0");
+
+      // A dump whose rows differ from the counts recorded beside it fails the test.
+      recordWrongCount("db", "spse", 4999);
+      CliRun wrong = cli("restore-test", "--source", "db", "--json");
+      assertThat(wrong.exit()).as(wrong.out() + wrong.err()).isEqualTo(1);
+      JsonNode w = JSON.readTree(wrong.out());
+      assertFollowsContract(w);
+      assertThat(w.path("failures").toString())
+          .contains("table public.paket has 5000 rows restored, 4999 recorded at backup");
+      assertThat(w.path("sources").get(0).path("databases").get(0).path("scratch_dropped").asBoolean()).isTrue();
       assertThat(pg.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'penjaga_restore_test%'"))
           .isEqualTo("0");
 
