@@ -28,7 +28,8 @@ public record AgentConfig(
     Map<String, Source> sources,
     Retention retention,
     Schedules schedule,
-    RestoreTest restoreTest) {
+    RestoreTest restoreTest,
+    Map<String, LogSet> logs) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/agent.yaml");
 
@@ -58,8 +59,15 @@ public record AgentConfig(
       }
     }
     retention = retention != null ? retention : new Retention(null, null, null, null, null, null, null, null);
-    schedule = schedule != null ? schedule : new Schedules(null, null, null, null, null);
+    schedule = schedule != null ? schedule : new Schedules(null, null, null, null, null, null);
     restoreTest = restoreTest != null ? restoreTest : new RestoreTest(null, null, null, null, null, null);
+    logs = logs != null ? Collections.unmodifiableMap(new LinkedHashMap<>(logs)) : Map.of();
+    for (String name : logs.keySet()) {
+      if (!SOURCE_NAME.matcher(name).matches()) {
+        throw new InvalidSetting(
+            "logs." + name, "a log set's name must be 1-63 lower-case letters, digits, '.', '_' or '-'");
+      }
+    }
   }
 
   private static final Pattern SOURCE_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -205,8 +213,14 @@ public record AgentConfig(
    * {@code off} is not run.
    */
   public record Schedules(
-      String backup, String check, String checkReadData, String readDataSubset, Boolean prune) {
+      String backup,
+      String check,
+      String checkReadData,
+      String readDataSubset,
+      Boolean prune,
+      String rotateLogs) {
     public Schedules {
+      rotateLogs = cron("rotate-logs", rotateLogs, "5 * * * *");
       backup = cron("backup", backup, "30 1 * * *");
       check = cron("check", check, "0 3 * * 0");
       checkReadData = cron("check-read-data", checkReadData, "0 4 1 * *");
@@ -300,6 +314,84 @@ public record AgentConfig(
       }
       within = within != null ? within : Duration.ofDays(92);
       sanityQueries = sanityQueries != null ? List.copyOf(sanityQueries) : List.of();
+    }
+  }
+
+  /**
+   * A set of logs the agent rotates as logrotate would (the same names and contents), keeps for a
+   * period, and moves into the backup repository when space runs short (SOP 11). {@code size}
+   * alone rotates a file larger than it (logrotate's {@code size}); {@code schedule} alone once a
+   * day, week or month; both, whichever comes first (logrotate's {@code maxsize} with a period).
+   */
+  public record LogSet(
+      @JsonProperty(required = true) List<String> paths,
+      DataSize size,
+      String schedule,
+      Integer rotate,
+      Duration maxAge,
+      String compress,
+      Boolean delayCompress,
+      Boolean copyTruncate,
+      Boolean missingOk,
+      Boolean notIfEmpty,
+      Boolean dateExt,
+      String dateFormat,
+      String createMode,
+      String postRotate,
+      String offloadMinFree,
+      DataSize quota) {
+    public LogSet {
+      if (paths.isEmpty()) {
+        throw new InvalidSetting("paths", "give at least one path or glob of log files");
+      }
+      for (String p : paths) {
+        if (!p.startsWith("/")) {
+          throw new InvalidSetting("paths", "must be absolute paths, not " + p);
+        }
+      }
+      paths = List.copyOf(paths);
+      if (schedule != null && !schedule.matches("daily|weekly|monthly")) {
+        throw new InvalidSetting("schedule", "must be daily, weekly or monthly, not \"" + schedule + "\"");
+      }
+      if (size == null && schedule == null) {
+        throw new InvalidSetting("size", "give size, schedule or both: when to rotate");
+      }
+      rotate = rotate != null ? rotate : 7;
+      if (rotate < 0) {
+        throw new InvalidSetting("rotate", "must be 0 or more");
+      }
+      compress = compress != null ? compress : "gzip";
+      if (!compress.matches("none|gzip|zstd")) {
+        throw new InvalidSetting("compress", "must be none, gzip or zstd, not \"" + compress + "\"");
+      }
+      delayCompress = delayCompress != null ? delayCompress : Boolean.FALSE;
+      copyTruncate = copyTruncate != null ? copyTruncate : Boolean.FALSE;
+      missingOk = missingOk != null ? missingOk : Boolean.TRUE;
+      notIfEmpty = notIfEmpty != null ? notIfEmpty : Boolean.TRUE;
+      dateExt = dateExt != null ? dateExt : Boolean.FALSE;
+      dateFormat = dateFormat != null ? dateFormat : "-%Y%m%d";
+      if (!dateFormat.matches("[-._A-Za-z0-9%]*") || dateFormat.contains("/")) {
+        throw new InvalidSetting("date-format", "may hold only %Y %m %d %H %M %S %s, digits, letters and -._");
+      }
+      if (createMode != null && !createMode.matches("0?[0-7]{3}")) {
+        throw new InvalidSetting("create-mode", "must be an octal mode such as 0640");
+      }
+      if (offloadMinFree != null && !offloadMinFree.matches("(100|[1-9]?[0-9])%")) {
+        throw new InvalidSetting("offload-min-free", "must be a share of the file system such as 10%");
+      }
+    }
+
+    public boolean compressed() {
+      return !compress.equals("none");
+    }
+
+    /** The suffix of compressed files: .gz or .zst. */
+    public String compressSuffix() {
+      return switch (compress) {
+        case "gzip" -> ".gz";
+        case "zstd" -> ".zst";
+        default -> "";
+      };
     }
   }
 
