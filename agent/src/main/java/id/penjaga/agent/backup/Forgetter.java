@@ -13,6 +13,12 @@ import java.util.List;
 
 /** Applies the retention rules of agent.yaml to a repository: for {@code forget} and the daily job. */
 public final class Forgetter {
+  /**
+   * Snapshots with this tag are never forgotten: offloaded logs, each snapshot holding logs no
+   * other has.
+   */
+  public static final String KEEP_ALWAYS_TAG = "log-offload";
+
   private Forgetter() {}
 
   public static RetentionPolicy policy(AgentConfig.Retention r) {
@@ -29,7 +35,9 @@ public final class Forgetter {
       throws IOException {
     List<RetentionPolicy.SnapshotInfo> infos = new ArrayList<>();
     for (Snapshot s : repo.snapshots()) {
-      infos.add(RetentionPolicy.SnapshotInfo.of(s));
+      if (s.tags() == null || !s.tags().contains(KEEP_ALWAYS_TAG)) {
+        infos.add(RetentionPolicy.SnapshotInfo.of(s));
+      }
     }
     RetentionDecision d = policy.apply(infos, ZoneId.systemDefault(), now);
     if (!dryRun) {

@@ -28,6 +28,8 @@ import picocli.CommandLine.ScopeType;
       RestoreCommand.class,
       RestoreDbCommand.class,
       RestoreTestCommand.class,
+      RotateLogsCommand.class,
+      LogsCommand.class,
       CheckCommand.class,
       ForgetCommand.class,
       CommandLine.HelpCommand.class

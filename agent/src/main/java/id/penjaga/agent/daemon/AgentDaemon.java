@@ -2,6 +2,8 @@ package id.penjaga.agent.daemon;
 
 import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.config.HumanDuration;
+import id.penjaga.agent.backup.ConfiguredRepository;
+import id.penjaga.agent.logs.LogKeeper;
 import id.penjaga.agent.metrics.BackupMetrics;
 import id.penjaga.agent.metrics.MetricsServer;
 import id.penjaga.agent.report.FailureEvent;
@@ -113,6 +115,7 @@ public final class AgentDaemon implements AutoCloseable {
     scheduler.register(
         new HeartbeatTask(spool, clock), new Schedule.Every(config.heartbeat().interval()));
     registerBackupTasks(scheduler, spool);
+    registerLogKeeper(scheduler, spool);
     scheduler.start();
     started.add(scheduler);
     log.info("heartbeat every {}", HumanDuration.format(config.heartbeat().interval()));
@@ -146,6 +149,33 @@ public final class AgentDaemon implements AutoCloseable {
     register(scheduler, tasks.check(BackupTasks.CHECK, 0), when.check());
     double percent = Double.parseDouble(when.readDataSubset().replace("%", ""));
     register(scheduler, tasks.check(BackupTasks.CHECK_READ_DATA, percent), when.checkReadData());
+  }
+
+  /** Log rotation and offload, by default hourly (size triggers need more than a daily look). */
+  private void registerLogKeeper(AgentScheduler scheduler, Spool spool) throws Exception {
+    if (config.logs().isEmpty()) {
+      return;
+    }
+    LogKeeper keeper =
+        new LogKeeper(
+            config,
+            config.repositoryTarget().map(t -> new ConfiguredRepository(t, clock)).orElse(null),
+            spool,
+            clock,
+            version);
+    ScheduledTask task =
+        new ScheduledTask() {
+          @Override
+          public String name() {
+            return "rotate-logs";
+          }
+
+          @Override
+          public void run() throws Exception {
+            keeper.pass(config.logs(), false, false);
+          }
+        };
+    register(scheduler, task, config.schedule().rotateLogs());
   }
 
   private void register(AgentScheduler scheduler, ScheduledTask task, String cron) throws Exception {
