@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
       RestoreTestCommand.class,
       RotateLogsCommand.class,
       LogsCommand.class,
+      AnalyzeLogsCommand.class,
       CheckCommand.class,
       ForgetCommand.class,
       CommandLine.HelpCommand.class

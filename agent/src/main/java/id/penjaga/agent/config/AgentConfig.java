@@ -29,7 +29,8 @@ public record AgentConfig(
     Retention retention,
     Schedules schedule,
     RestoreTest restoreTest,
-    Map<String, LogSet> logs) {
+    Map<String, LogSet> logs,
+    LogAnalysis logAnalysis) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/agent.yaml");
 
@@ -62,6 +63,7 @@ public record AgentConfig(
     schedule = schedule != null ? schedule : new Schedules(null, null, null, null, null, null);
     restoreTest = restoreTest != null ? restoreTest : new RestoreTest(null, null, null, null, null, null);
     logs = logs != null ? Collections.unmodifiableMap(new LinkedHashMap<>(logs)) : Map.of();
+    logAnalysis = logAnalysis != null ? logAnalysis : new LogAnalysis(null, null);
     for (String name : logs.keySet()) {
       if (!SOURCE_NAME.matcher(name).matches()) {
         throw new InvalidSetting(
@@ -339,8 +341,16 @@ public record AgentConfig(
       String createMode,
       String postRotate,
       String offloadMinFree,
-      DataSize quota) {
+      DataSize quota,
+      String kind,
+      List<LogPattern> patterns) {
     public LogSet {
+      kind = kind != null ? kind : "app";
+      if (!kind.matches("app|access|auth")) {
+        throw new InvalidSetting(
+            "kind", "must be app (application log), access (web server access log) or auth (login log), not \"" + kind + "\"");
+      }
+      patterns = patterns != null ? List.copyOf(patterns) : List.of();
       if (paths.isEmpty()) {
         throw new InvalidSetting("paths", "give at least one path or glob of log files");
       }
@@ -392,6 +402,35 @@ public record AgentConfig(
         case "zstd" -> ".zst";
         default -> "";
       };
+    }
+  }
+
+  /** A pattern the log analysis counts and reports, with how serious a match is. */
+  public record LogPattern(
+      @JsonProperty(required = true) String name,
+      @JsonProperty(required = true) String regex,
+      String severity) {
+    public LogPattern {
+      try {
+        java.util.regex.Pattern.compile(regex);
+      } catch (java.util.regex.PatternSyntaxException e) {
+        throw new InvalidSetting("regex", "is not a valid regular expression: " + e.getDescription());
+      }
+      severity = severity != null ? severity : "low";
+      if (!severity.matches("low|medium|high")) {
+        throw new InvalidSetting("severity", "must be low, medium or high, not \"" + severity + "\"");
+      }
+    }
+  }
+
+  /** When the logs are analysed, and when failed logins make a finding. */
+  public record LogAnalysis(String schedule, Integer failedLoginsPerAddress) {
+    public LogAnalysis {
+      schedule = Schedules.cron("schedule", schedule, "15 6 * * *");
+      failedLoginsPerAddress = failedLoginsPerAddress != null ? failedLoginsPerAddress : 10;
+      if (failedLoginsPerAddress < 1) {
+        throw new InvalidSetting("failed-logins-per-address", "must be at least 1");
+      }
     }
   }
 

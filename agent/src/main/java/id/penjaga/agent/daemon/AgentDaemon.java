@@ -176,6 +176,19 @@ public final class AgentDaemon implements AutoCloseable {
           }
         };
     register(scheduler, task, config.schedule().rotateLogs());
+    ScheduledTask analysis =
+        new ScheduledTask() {
+          @Override
+          public String name() {
+            return "analyze-logs";
+          }
+
+          @Override
+          public void run() throws Exception {
+            keeper.analyze(config.logs(), true, "schedule");
+          }
+        };
+    register(scheduler, analysis, config.logAnalysis().schedule());
   }
 
   private void register(AgentScheduler scheduler, ScheduledTask task, String cron) throws Exception {

@@ -83,6 +83,20 @@ public final class LogKeeper {
     return results;
   }
 
+  /**
+   * Analyses the sets' logs and spools the log-analysis record; {@code sinceLast} reads only what
+   * was written since the previous analysis (the daemon's daily run).
+   */
+  public com.fasterxml.jackson.databind.node.ObjectNode analyze(
+      Map<String, AgentConfig.LogSet> sets, boolean sinceLast, String trigger) throws IOException {
+    com.fasterxml.jackson.databind.node.ObjectNode record =
+        new LogAnalyzer(config.stateDir().resolve("loganalysis.json"), clock)
+            .analyze(sets, config.logAnalysis(), sinceLast);
+    record.put("trigger", trigger);
+    spool.append(id.penjaga.agent.report.ReportType.LOG_ANALYSIS, record);
+    return record;
+  }
+
   private static List<String> strings(List<Path> paths) {
     return paths.stream().map(Path::toString).toList();
   }

@@ -11,7 +11,9 @@ public enum ReportType {
    */
   FAILURE("failure", false),
   /** A restore test (SOP 10 step 5): what was sampled, how it was drawn, what passed, how fast. */
-  RESTORE_TEST("restore-test", false);
+  RESTORE_TEST("restore-test", false),
+  /** A log analysis (SOP 11): counts per log set and findings to follow up. */
+  LOG_ANALYSIS("log-analysis", false);
 
   private final String wireName;
   private final boolean sample;

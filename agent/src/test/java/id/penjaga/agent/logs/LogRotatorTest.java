@@ -36,7 +36,7 @@ class LogRotatorTest {
       boolean dateExt, String dateFormat) {
     return new AgentConfig.LogSet(
         List.of(logs + "/*.log"), size == null ? null : new DataSize(size), schedule, rotate, null, compress,
-        delay, copyTruncate, true, true, dateExt, dateFormat, null, null, null, null);
+        delay, copyTruncate, true, true, dateExt, dateFormat, null, null, null, null, null, null);
   }
 
   /** logrotate's configuration for the same set. */
@@ -177,7 +177,7 @@ class LogRotatorTest {
     AgentConfig.LogSet s =
         new AgentConfig.LogSet(
             List.of(file.toString()), new DataSize(1), null, 50, null, "gzip", true, false, true, true, false,
-            "-%Y%m%d", "0640", "touch " + reopen, null, null);
+            "-%Y%m%d", "0640", "touch " + reopen, null, null, null, null);
     AtomicBoolean stop = new AtomicBoolean();
     List<Throwable> failures = new ArrayList<>();
     long[] written = new long[1];

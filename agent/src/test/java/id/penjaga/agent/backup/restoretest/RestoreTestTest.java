@@ -6,13 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import id.penjaga.agent.AgentFixtures;
+import id.penjaga.agent.Contract;
 import id.penjaga.agent.PostgresServer;
 import id.penjaga.agent.cli.CliRun;
-import io.vertx.core.json.JsonObject;
-import io.vertx.json.schema.Draft;
-import io.vertx.json.schema.JsonSchema;
-import io.vertx.json.schema.JsonSchemaOptions;
-import io.vertx.json.schema.Validator;
 import id.penjaga.agent.backup.archiver.ArchiveOptions;
 import id.penjaga.agent.backup.archiver.Archiver;
 import id.penjaga.agent.backup.backend.LocalBackend;
@@ -39,8 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code restore-test} on real files and a real PostgreSQL server. */
 class RestoreTestTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final Path SCHEMA =
-      Path.of(System.getProperty("penjaga.root", "..")).resolve("config/schema/report-v1.schema.json");
   @TempDir Path dir;
   Path config;
 
@@ -73,18 +67,8 @@ class RestoreTestTest {
     }
   }
 
-  /** The body validated as a report of the contract. */
   static void assertFollowsContract(JsonNode body) throws IOException {
-    Validator v =
-        Validator.create(
-            JsonSchema.of(new JsonObject(Files.readString(SCHEMA))),
-            new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri("https://penjaga.id/schema/"));
-    ObjectNode report = JSON.createObjectNode();
-    report.put("schema_version", 1).put("agent", "lpse-uji").put("seq", 1).put("type", "restore-test")
-        .put("time", "2026-11-24T00:00:00Z");
-    report.set("body", body);
-    var out = v.validate(new JsonObject(JSON.writeValueAsString(report)));
-    assertThat(out.getValid()).as(out.toString()).isTrue();
+    Contract.assertValid("restore-test", body);
   }
 
   static List<String> paths(JsonNode result) {
