@@ -339,6 +339,7 @@ public record AgentConfig(
       Boolean dateExt,
       String dateFormat,
       String createMode,
+      String createOwner,
       String postRotate,
       String offloadMinFree,
       DataSize quota,
@@ -385,6 +386,9 @@ public record AgentConfig(
       }
       if (createMode != null && !createMode.matches("0?[0-7]{3}")) {
         throw new InvalidSetting("create-mode", "must be an octal mode such as 0640");
+      }
+      if (createOwner != null && !createOwner.matches("[a-z_][a-z0-9_.-]*(:[a-z_][a-z0-9_.-]*)?")) {
+        throw new InvalidSetting("create-owner", "must be user or user:group, not \"" + createOwner + "\"");
       }
       if (offloadMinFree != null && !offloadMinFree.matches("(100|[1-9]?[0-9])%")) {
         throw new InvalidSetting("offload-min-free", "must be a share of the file system such as 10%");

@@ -97,6 +97,7 @@ public final class LogAnalyzer {
       Files.createDirectories(offsetsFile.getParent());
       AtomicFile.write(offsetsFile, JSON.writeValueAsBytes(offsets));
     }
+    record.set("journald", Journald.report(Path.of("/etc/systemd")));
     record.put("finished_at", clock.instant().toString());
     record.set("findings", findings);
     return record;

@@ -264,6 +264,15 @@ public final class LogRotator {
     Files.createFile(file, PosixFilePermissions.asFileAttribute(perms));
     Files.setPosixFilePermissions(file, perms); // the umask does not apply
     PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+    var lookup = file.getFileSystem().getUserPrincipalLookupService();
+    if (set.createOwner() != null) {
+      String[] ug = set.createOwner().split(":", 2);
+      view.setOwner(lookup.lookupPrincipalByName(ug[0]));
+      if (ug.length > 1) {
+        view.setGroup(lookup.lookupPrincipalByGroupName(ug[1]));
+      }
+      return;
+    }
     try {
       view.setOwner(attrs.owner());
       view.setGroup(attrs.group());

@@ -36,7 +36,7 @@ class LogRotatorTest {
       boolean dateExt, String dateFormat) {
     return new AgentConfig.LogSet(
         List.of(logs + "/*.log"), size == null ? null : new DataSize(size), schedule, rotate, null, compress,
-        delay, copyTruncate, true, true, dateExt, dateFormat, null, null, null, null, null, null);
+        delay, copyTruncate, true, true, dateExt, dateFormat, null, null, null, null, null, null, null);
   }
 
   /** logrotate's configuration for the same set. */
@@ -177,7 +177,7 @@ class LogRotatorTest {
     AgentConfig.LogSet s =
         new AgentConfig.LogSet(
             List.of(file.toString()), new DataSize(1), null, 50, null, "gzip", true, false, true, true, false,
-            "-%Y%m%d", "0640", "touch " + reopen, null, null, null, null);
+            "-%Y%m%d", "0640", null, "touch " + reopen, null, null, null, null);
     AtomicBoolean stop = new AtomicBoolean();
     List<Throwable> failures = new ArrayList<>();
     long[] written = new long[1];
@@ -226,5 +226,31 @@ class LogRotatorTest {
       assertThat(seen[i]).as("line %d", i).isEqualTo(1);
     }
     assertThat(Files.getPosixFilePermissions(file)).isEqualTo(LogRotator.fromOctal("0640"));
+  }
+
+  @Test
+  void maxAgeRemovesOldRotatedLogsAndCreateOwnerApplies() throws Exception {
+    Path logs = Files.createDirectories(dir.resolve("pj"));
+    Path log = logs.resolve("app.log");
+    for (int i = 1; i <= 3; i++) {
+      Files.writeString(logs.resolve("app.log." + i + ".gz"), "lama " + i);
+      Files.setLastModifiedTime(logs.resolve("app.log." + i + ".gz"),
+          java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofDays(10L * i))));
+    }
+    Files.writeString(log, "baru\n");
+    AgentConfig.LogSet s =
+        new AgentConfig.LogSet(
+            List.of(log.toString()), new DataSize(1), null, 10, Duration.ofDays(15), "gzip", false, false, true, true,
+            false, "-%Y%m%d", "0600", "nobody:nogroup", null, null, null, null, null);
+    LogRotator.Result r = new LogRotator(dir.resolve("state.json"), Clock.systemDefaultZone()).rotate("app", s, false);
+    assertThat(r.errors()).isEmpty();
+    // Now app.log.1.gz is new, .2.gz was 10 days old, .3.gz 20 and .4.gz 30: the last two go.
+    try (Stream<Path> left = Files.list(logs)) {
+      assertThat(left.map(p -> p.getFileName().toString()).sorted().toList())
+          .containsExactly("app.log", "app.log.1.gz", "app.log.2.gz");
+    }
+    if ("root".equals(System.getProperty("user.name"))) {
+      assertThat(Files.getOwner(log).getName()).isEqualTo("nobody");
+    }
   }
 }
