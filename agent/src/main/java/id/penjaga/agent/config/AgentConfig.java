@@ -323,7 +323,8 @@ public record AgentConfig(
    * A set of logs the agent rotates as logrotate would (the same names and contents), keeps for a
    * period, and moves into the backup repository when space runs short (SOP 11). {@code size}
    * alone rotates a file larger than it (logrotate's {@code size}); {@code schedule} alone once a
-   * day, week or month; both, whichever comes first (logrotate's {@code maxsize} with a period).
+   * day, week or month; both, whichever comes first (logrotate's {@code maxsize} with a period);
+   * neither: the logs are analysed only (rotated by the system's own logrotate).
    */
   public record LogSet(
       @JsonProperty(required = true) List<String> paths,
@@ -363,9 +364,6 @@ public record AgentConfig(
       paths = List.copyOf(paths);
       if (schedule != null && !schedule.matches("daily|weekly|monthly")) {
         throw new InvalidSetting("schedule", "must be daily, weekly or monthly, not \"" + schedule + "\"");
-      }
-      if (size == null && schedule == null) {
-        throw new InvalidSetting("size", "give size, schedule or both: when to rotate");
       }
       rotate = rotate != null ? rotate : 7;
       if (rotate < 0) {

@@ -147,6 +147,9 @@ public final class LogRotator {
     if (force) {
       return true;
     }
+    if (set.size() == null && set.schedule() == null) {
+      return false; // analysed only: the system's logrotate rotates these
+    }
     boolean bySize = set.size() != null && size > set.size().bytes();
     boolean byTime = false;
     if (set.schedule() != null) {
