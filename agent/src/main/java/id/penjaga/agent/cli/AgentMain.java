@@ -31,6 +31,7 @@ import picocli.CommandLine.ScopeType;
       RotateLogsCommand.class,
       LogsCommand.class,
       AnalyzeLogsCommand.class,
+      SampleCommand.class,
       CheckCommand.class,
       ForgetCommand.class,
       CommandLine.HelpCommand.class

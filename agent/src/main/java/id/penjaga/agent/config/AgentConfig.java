@@ -30,7 +30,8 @@ public record AgentConfig(
     Schedules schedule,
     RestoreTest restoreTest,
     Map<String, LogSet> logs,
-    LogAnalysis logAnalysis) {
+    LogAnalysis logAnalysis,
+    Capacity capacity) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/agent.yaml");
 
@@ -64,6 +65,12 @@ public record AgentConfig(
     restoreTest = restoreTest != null ? restoreTest : new RestoreTest(null, null, null, null, null, null);
     logs = logs != null ? Collections.unmodifiableMap(new LinkedHashMap<>(logs)) : Map.of();
     logAnalysis = logAnalysis != null ? logAnalysis : new LogAnalysis(null, null);
+    capacity = capacity != null ? capacity : new Capacity(null, null, null, null, null, null, null, null, null);
+    for (String db : capacity.databases()) {
+      if (sources.get(db) == null || !sources.get(db).isPostgresql()) {
+        throw new InvalidSetting("capacity.databases", "no postgresql source " + db + " in sources");
+      }
+    }
     for (String name : logs.keySet()) {
       if (!SOURCE_NAME.matcher(name).matches()) {
         throw new InvalidSetting(
@@ -433,6 +440,84 @@ public record AgentConfig(
       if (failedLoginsPerAddress < 1) {
         throw new InvalidSetting("failed-logins-per-address", "must be at least 1");
       }
+    }
+  }
+
+  /**
+   * Capacity sampling (SOP: daily monitoring of disk and RAM against acceptable limits, CPU,
+   * traffic, the SPSE site and the internet link, database growth): what is sampled, how often,
+   * and over what period samples are summed up (min, average, max) into a capacity record.
+   */
+  public record Capacity(
+      Boolean enabled,
+      Duration interval,
+      Duration period,
+      List<String> samplers,
+      List<String> excludeFsTypes,
+      List<ProcessWatch> processes,
+      List<HttpProbe> httpProbes,
+      List<String> tcpProbes,
+      List<String> databases) {
+    public static final List<String> ALL_SAMPLERS =
+        List.of("cpu", "memory", "filesystems", "disks", "network", "system", "processes", "probes", "databases");
+
+    public Capacity {
+      enabled = enabled != null ? enabled : Boolean.TRUE;
+      interval = interval != null ? interval : Duration.ofSeconds(60);
+      if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new InvalidSetting("interval", "must be at least 1s");
+      }
+      period = period != null ? period : Duration.ofMinutes(15);
+      if (period.compareTo(interval) < 0) {
+        throw new InvalidSetting("period", "must be at least the interval");
+      }
+      samplers = samplers != null ? List.copyOf(samplers) : ALL_SAMPLERS;
+      for (String sm : samplers) {
+        if (!ALL_SAMPLERS.contains(sm)) {
+          throw new InvalidSetting("samplers", "unknown sampler \"" + sm + "\" (known: " + String.join(", ", ALL_SAMPLERS) + ")");
+        }
+      }
+      excludeFsTypes =
+          excludeFsTypes != null
+              ? List.copyOf(excludeFsTypes)
+              : List.of("tmpfs", "devtmpfs", "overlay", "squashfs", "proc", "sysfs", "cgroup", "cgroup2",
+                  "devpts", "mqueue", "debugfs", "tracefs", "securityfs", "pstore", "bpf", "autofs",
+                  "fusectl", "configfs", "hugetlbfs", "ramfs", "nsfs", "binfmt_misc", "rpc_pipefs");
+      processes = processes != null ? List.copyOf(processes) : List.of();
+      httpProbes = httpProbes != null ? List.copyOf(httpProbes) : List.of();
+      tcpProbes = tcpProbes != null ? List.copyOf(tcpProbes) : List.of();
+      for (String t : tcpProbes) {
+        if (!t.matches("[^\\s:]+:\\d{1,5}")) {
+          throw new InvalidSetting("tcp-probes", "must be host:port, not \"" + t + "\"");
+        }
+      }
+      databases = databases != null ? List.copyOf(databases) : List.of();
+    }
+
+    public boolean uses(String sampler) {
+      return enabled && samplers.contains(sampler);
+    }
+  }
+
+  /** A process that must be running: {@code match} is a regular expression on its command line. */
+  public record ProcessWatch(@JsonProperty(required = true) String name, @JsonProperty(required = true) String match) {
+    public ProcessWatch {
+      try {
+        java.util.regex.Pattern.compile(match);
+      } catch (java.util.regex.PatternSyntaxException e) {
+        throw new InvalidSetting("match", "is not a valid regular expression: " + e.getDescription());
+      }
+    }
+  }
+
+  /** An HTTP(S) address that must answer, such as the SPSE site. */
+  public record HttpProbe(@JsonProperty(required = true) String name, @JsonProperty(required = true) URI url, Duration timeout) {
+    public HttpProbe {
+      String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+      if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
+        throw new InvalidSetting("url", "\"" + url + "\" must be an http:// or https:// address with a host");
+      }
+      timeout = timeout != null ? timeout : Duration.ofSeconds(10);
     }
   }
 

@@ -3,6 +3,8 @@ package id.penjaga.agent.daemon;
 import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.config.HumanDuration;
 import id.penjaga.agent.backup.ConfiguredRepository;
+import id.penjaga.agent.capacity.Capacity;
+import id.penjaga.agent.capacity.CapacityMonitor;
 import id.penjaga.agent.logs.LogKeeper;
 import id.penjaga.agent.metrics.BackupMetrics;
 import id.penjaga.agent.metrics.MetricsServer;
@@ -52,6 +54,11 @@ public final class AgentDaemon implements AutoCloseable {
   public void start() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("agent", config.agent().id());
+    // Micrometer's process_cpu_time_ns_total and system_cpu_count break the Prometheus naming
+    // rules promtool checks (no abbreviated units, no _count outside histograms); the capacity
+    // samplers' penjaga_cpu_* and process_cpu_usage say the same.
+    registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.denyNameStartsWith("process.cpu.time"));
+    registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(id -> id.getName().equals("system.cpu.count")));
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -103,6 +110,14 @@ public final class AgentDaemon implements AutoCloseable {
     BackupMetrics backupMetrics = new BackupMetrics(spool.journal(), registry);
     backupMetrics.refresh();
 
+    CapacityMonitor capacity = null;
+    if (config.capacity().enabled()) {
+      capacity =
+          new CapacityMonitor(
+              Capacity.samplers(config), registry, spool, clock, config.capacity().period(), config.capacity().interval());
+      started.add(capacity::flushNow); // closed after the scheduler: the last minutes are kept
+    }
+
     AgentScheduler scheduler =
         new AgentScheduler(new RunLedger(config.stateDir().resolve("schedule.json")), clock, 4);
     scheduler.onMissedRun(
@@ -114,6 +129,9 @@ public final class AgentDaemon implements AutoCloseable {
                 .report(spool));
     scheduler.register(
         new HeartbeatTask(spool, clock), new Schedule.Every(config.heartbeat().interval()));
+    if (capacity != null) {
+      scheduler.register(capacity, new Schedule.Every(config.capacity().interval()));
+    }
     registerBackupTasks(scheduler, spool);
     registerLogKeeper(scheduler, spool);
     scheduler.start();

@@ -13,7 +13,12 @@ public enum ReportType {
   /** A restore test (SOP 10 step 5): what was sampled, how it was drawn, what passed, how fast. */
   RESTORE_TEST("restore-test", false),
   /** A log analysis (SOP 11): counts per log set and findings to follow up. */
-  LOG_ANALYSIS("log-analysis", false);
+  LOG_ANALYSIS("log-analysis", false),
+  /**
+   * Capacity samples summed up over a period (min, average, max): samples, so when the spool is
+   * full the oldest of them give way first.
+   */
+  CAPACITY("capacity", true);
 
   private final String wireName;
   private final boolean sample;
