@@ -33,6 +33,7 @@ public final class HeartbeatTask implements ScheduledTask {
     body.put("started_at", startedAt.toString());
     body.put("uptime_seconds", Duration.between(startedAt, clock.instant()).toSeconds());
     body.put("spool_pending", spool.pendingCount());
+    body.put("spool_dropped_samples", spool.droppedSamples());
     spool.append(ReportType.HEARTBEAT, body);
   }
 

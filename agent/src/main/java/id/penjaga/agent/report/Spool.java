@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class Spool {
   private static final Logger log = LoggerFactory.getLogger(Spool.class);
   private static final String SUFFIX = ".json";
+  /** Samples are named so, to be found without reading them when the spool is full. */
+  private static final String SAMPLE_SUFFIX = "-sample.json";
   /** The file name of the journal of records, beside the spool directory. */
   public static final String JOURNAL = "records.jsonl";
   private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
@@ -78,10 +80,36 @@ public final class Spool {
             FileChannel.open(
                 dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock ignored = lockChannel.lock()) {
-      if (type.sample() && pendingBytes() >= maxBytes) {
-        droppedSamples.incrementAndGet();
-        log.warn("spool is full ({} bytes); {} report left out", maxBytes, type.wireName());
-        return Optional.empty();
+      // Full: the oldest samples (heartbeats, capacity summaries) give way first; records of
+      // SOP activity are never dropped, even past the bound.
+      long need = body.toString().length() + 512L;
+      long pending = pendingBytes();
+      int thinned = 0;
+      if (pending + need > maxBytes) {
+        for (Path p : pending(Integer.MAX_VALUE)) {
+          if (pending + need <= maxBytes) {
+            break;
+          }
+          if (isSample(p)) {
+            try {
+              long size = Files.size(p);
+              Files.delete(p);
+              pending -= size;
+              thinned++;
+            } catch (NoSuchFileException e) {
+              // sent meanwhile
+            }
+          }
+        }
+        droppedSamples.addAndGet(thinned);
+        if (thinned > 0) {
+          log.warn("spool is full ({} bytes): the {} oldest samples left out", maxBytes, thinned);
+        }
+        if (type.sample() && pending + need > maxBytes) {
+          droppedSamples.incrementAndGet();
+          log.warn("spool is full of records ({} bytes); {} report left out", maxBytes, type.wireName());
+          return Optional.empty();
+        }
       }
       long seq = nextSequence();
       report =
@@ -93,7 +121,7 @@ public final class Spool {
               clock.instant().toString(),
               agentVersion,
               body);
-      AtomicFile.write(dir.resolve(fileName(seq)), report.toJson());
+      AtomicFile.write(dir.resolve(fileName(seq, type.sample())), report.toJson());
       if (!type.sample()) {
         appendToJournal(report);
       }
@@ -216,11 +244,20 @@ public final class Spool {
 
   static long sequenceOf(Path file) {
     String name = file.getFileName().toString();
-    return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+    int end = 0;
+    while (end < name.length() && Character.isDigit(name.charAt(end))) {
+      end++;
+    }
+    return Long.parseLong(name.substring(0, end));
   }
 
-  private static String fileName(long seq) {
-    return String.format("%020d%s", seq, SUFFIX);
+  /** Whether a spooled report is a sample, which may give way when the spool is full. */
+  static boolean isSample(Path file) {
+    return file.getFileName().toString().endsWith(SAMPLE_SUFFIX);
+  }
+
+  private static String fileName(long seq, boolean sample) {
+    return String.format("%020d%s", seq, sample ? SAMPLE_SUFFIX : SUFFIX);
   }
 
 

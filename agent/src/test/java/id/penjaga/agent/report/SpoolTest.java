@@ -79,18 +79,30 @@ class SpoolTest {
   }
 
   @Test
-  void fullSpoolLeavesOutSamplesAndCountsThem() throws Exception {
+  void aFullSpoolThinsTheOldestSamplesFirstAndNeverDropsRecords() throws Exception {
     Spool s = spool(1 << 20);
     ObjectNode big = JsonNodeFactory.instance.objectNode().put("pad", "x".repeat(300_000));
-    int written = 0;
-    for (int i = 0; i < 6; i++) {
-      if (s.append(ReportType.HEARTBEAT, big).isPresent()) {
-        written++;
-      }
+    long first = s.append(ReportType.HEARTBEAT, big).orElseThrow().seq();
+    for (int i = 0; i < 5; i++) {
+      assertThat(s.append(ReportType.HEARTBEAT, big)).isPresent();
     }
-    assertThat(written).isEqualTo(4); // the fourth crosses 1 MiB; later ones are left out
-    assertThat(s.droppedSamples()).isEqualTo(2);
-    assertThat(s.pendingCount()).isEqualTo(4);
+    // 6 x 300 KB into 1 MiB: the three oldest heartbeats gave way to the newest.
+    assertThat(s.droppedSamples()).isEqualTo(3);
+    assertThat(s.pending(10).stream().map(Spool::sequenceOf).toList())
+        .containsExactly(first + 3, first + 4, first + 5);
+
+    // Records push out the remaining samples, and are kept even past the bound.
+    for (int i = 0; i < 5; i++) {
+      assertThat(s.append(ReportType.BACKUP_RUN, big)).isPresent();
+    }
+    assertThat(s.pending(10)).noneMatch(Spool::isSample);
+    assertThat(s.pendingCount()).isEqualTo(5);
+    assertThat(s.pendingBytes()).isGreaterThan(1 << 20);
+    // Full of records: a new sample is left out (and counted), a new record is not.
+    assertThat(s.append(ReportType.HEARTBEAT, big)).isEmpty();
+    assertThat(s.append(ReportType.FAILURE, big)).isPresent();
+    assertThat(s.droppedSamples()).isEqualTo(7);
+    assertThat(s.pendingCount()).isEqualTo(6);
   }
 
   @Test
