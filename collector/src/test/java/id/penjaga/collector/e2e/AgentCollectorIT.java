@@ -139,6 +139,56 @@ class AgentCollectorIT {
   }
 
   @Test
+  void anAgentKilledMidSendLosesNoSpooledReportAndDuplicatesNone() throws Exception {
+    // Heartbeats and capacity summaries every second pile up while the collector is away.
+    Files.writeString(
+        dir.resolve("agent.yaml"),
+        Files.readString(dir.resolve("agent.yaml"))
+            + "capacity:\n  interval: 1s\n  period: 1s\n  samplers: [memory, filesystems]\n");
+    Process agent = start(AGENT_JAR, "agent.yaml", "agent.log");
+    waitFor(Duration.ofSeconds(60), () -> spooled("lpse-demo") >= 20);
+    start(COLLECTOR_JAR, "collector.yaml", "collector.log");
+    // Kill -9 the agent while it is sending: some reports stored, others still spooled.
+    waitFor(Duration.ofSeconds(40), () -> {
+      try {
+        return rows("SELECT count(*) FROM report WHERE agent = 'lpse-demo'") > 0;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    agent.destroyForcibly();
+    assertThat(agent.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    java.util.Set<Long> durable = new java.util.TreeSet<>();
+    try (var files = Files.list(dir.resolve("state-lpse-demo/spool"))) {
+      files.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".json"))
+          .forEach(n -> durable.add(Long.parseLong(n.substring(0, 20))));
+    }
+    long storedBefore = rows("SELECT count(*) FROM report WHERE agent = 'lpse-demo'");
+    assertThat(durable).as("reports still waiting when the agent died").isNotEmpty();
+
+    Process again = start(AGENT_JAR, "agent.yaml", "agent2.log");
+    waitFor(Duration.ofSeconds(60), () -> {
+      try {
+        return rows("SELECT count(*) FROM report WHERE agent = 'lpse-demo' AND seq = " + ((java.util.TreeSet<Long>) durable).last()) == 1;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    assertThat(stop(again)).isIn(0, 143);
+    waitFor(Duration.ofSeconds(30), () -> spooled("lpse-demo") == 0 || log("agent2.log").contains("stopped"));
+    for (long seq : durable) {
+      assertThat(rows("SELECT count(*) FROM report WHERE agent = 'lpse-demo' AND seq = " + seq))
+          .as("report %d, spooled when the agent was killed, stored once", seq)
+          .isEqualTo(1);
+    }
+    assertThat(rows("SELECT count(*) FROM (SELECT seq FROM report WHERE agent = 'lpse-demo' GROUP BY seq HAVING count(*) > 1)"))
+        .isZero();
+    assertThat(rows("SELECT count(*) FROM report WHERE agent = 'lpse-demo'")).isGreaterThan(storedBefore);
+    assertThat(rows("SELECT count(*) FROM report WHERE agent = 'lpse-demo' AND type = 'capacity'")).isPositive();
+  }
+
+  @Test
   void configCheckFromTheJarsNamesTheLineAndExitsTwo() throws Exception {
     Files.writeString(dir.resolve("bad.yaml"), "agent:\n  id: lpse-demo\nheartbeat:\n  intervl: 1m\n");
     ProcessBuilder pb =
