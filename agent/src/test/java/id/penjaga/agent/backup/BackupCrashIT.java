@@ -87,7 +87,9 @@ class BackupCrashIT {
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("killed-" + i + ".log").toFile())
               .start();
-      Thread.sleep(100 + r.nextInt((int) Math.max(200, incrementalMs)));
+      // Within the first 70% of a run's measured length, so that (on a busy machine too) most
+      // kills cut a backup short somewhere between start and snapshot.
+      Thread.sleep(50 + r.nextInt((int) Math.max(100, incrementalMs * 7 / 10)));
       p.destroyForcibly();
       p.waitFor(30, TimeUnit.SECONDS);
       Run check = cli("check");
