@@ -557,8 +557,13 @@ public record AgentConfig(
   public record CollectorLink(
       @JsonProperty(required = true) URI url,
       @JsonProperty(required = true) SecretFile tokenFile,
-      Duration timeout) {
+      Duration timeout,
+      Integer batchSize) {
     public CollectorLink {
+      batchSize = batchSize != null ? batchSize : 200;
+      if (batchSize < 1 || batchSize > 1000) {
+        throw new InvalidSetting("batch-size", "must be between 1 and 1000");
+      }
       String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
       if (!scheme.equals("http") && !scheme.equals("https") || url.getHost() == null) {
         throw new InvalidSetting(

@@ -43,6 +43,7 @@ public final class AgentDaemon implements AutoCloseable {
   private final Clock clock;
   private final List<AutoCloseable> started = new ArrayList<>();
   private MetricsServer metricsServer;
+  private ReportSender sender;
   private boolean closed;
 
   public AgentDaemon(AgentConfig config, String version, Clock clock) {
@@ -87,7 +88,7 @@ public final class AgentDaemon implements AutoCloseable {
       AgentConfig.CollectorLink link = config.collectorLink().get();
       CollectorClient client =
           new CollectorClient(link.url(), link.tokenFile().read(), link.timeout());
-      ReportSender sender = new ReportSender(spool, client, new Random());
+      ReportSender sender = new ReportSender(spool, client, new Random(), link.batchSize());
       FunctionCounter.builder("penjaga.reports.sent", sender, ReportSender::sentCount)
           .description("Reports acknowledged by the collector")
           .register(registry);
@@ -100,8 +101,15 @@ public final class AgentDaemon implements AutoCloseable {
               s -> s.lastSuccessEpochMs() / 1000.0)
           .description("When the collector last acknowledged a report (Unix time)")
           .register(registry);
+      Gauge.builder(
+              "penjaga.clock.offset.seconds",
+              sender,
+              x -> x.clockOffsetSeconds() == null ? Double.NaN : x.clockOffsetSeconds())
+          .description("The collector's clock minus this agent's, as last measured")
+          .register(registry);
       sender.start();
       started.add(sender);
+      this.sender = sender;
       log.info("reporting to {}", client.endpoint());
     } else {
       log.info("no collector configured: records stay in {}", spool.directory());
@@ -128,7 +136,8 @@ public final class AgentDaemon implements AutoCloseable {
                         + " did not happen (the agent was not running); it runs now")
                 .report(spool));
     scheduler.register(
-        new HeartbeatTask(spool, clock), new Schedule.Every(config.heartbeat().interval()));
+        new HeartbeatTask(spool, clock, () -> sender == null ? null : sender.clockOffsetSeconds()),
+        new Schedule.Every(config.heartbeat().interval()));
     if (capacity != null) {
       scheduler.register(capacity, new Schedule.Every(config.capacity().interval()));
     }

@@ -15,10 +15,18 @@ public final class HeartbeatTask implements ScheduledTask {
   private final Clock clock;
   private final Instant startedAt;
 
+  private final java.util.function.Supplier<Double> clockOffset;
+
   public HeartbeatTask(Spool spool, Clock clock) {
+    this(spool, clock, () -> null);
+  }
+
+  /** {@code clockOffset}: the collector's clock minus the agent's, in seconds, or null if unknown. */
+  public HeartbeatTask(Spool spool, Clock clock, java.util.function.Supplier<Double> clockOffset) {
     this.spool = spool;
     this.clock = clock;
     this.startedAt = clock.instant();
+    this.clockOffset = clockOffset;
   }
 
   @Override
@@ -34,6 +42,10 @@ public final class HeartbeatTask implements ScheduledTask {
     body.put("uptime_seconds", Duration.between(startedAt, clock.instant()).toSeconds());
     body.put("spool_pending", spool.pendingCount());
     body.put("spool_dropped_samples", spool.droppedSamples());
+    Double offset = clockOffset.get();
+    if (offset != null) {
+      body.put("clock_offset_seconds", offset);
+    }
     spool.append(ReportType.HEARTBEAT, body);
   }
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,9 +38,20 @@ public final class ReportSender implements AutoCloseable {
   private volatile boolean pending = true;
   private volatile boolean stopping;
   private volatile long lastSuccessEpochMs;
+  private volatile boolean batches = true;
+  private volatile int batchSize = 200;
+  private volatile Double clockOffsetSeconds;
+  /** A batch holds at most this many bytes of reports before compression. */
+  private static final long MAX_BATCH_BYTES = 4L << 20;
   private Thread thread;
 
   public ReportSender(Spool spool, CollectorClient client, RandomGenerator random) {
+    this(spool, client, random, 200);
+  }
+
+  /** {@code batchSize}: the most reports sent in one request. */
+  public ReportSender(Spool spool, CollectorClient client, RandomGenerator random, int batchSize) {
+    this.batchSize = batchSize;
     this.spool = spool;
     this.client = client;
     this.random = random;
@@ -58,13 +70,24 @@ public final class ReportSender implements AutoCloseable {
     while (true) {
       List<Path> batch;
       try {
-        batch = spool.pending(64);
+        batch = spool.pending(batches ? batchSize : 64);
       } catch (IOException e) {
         log.error("cannot list the spool {}: {}", spool.directory(), e.getMessage());
         return acknowledged;
       }
       if (batch.isEmpty()) {
         return acknowledged;
+      }
+      if (batches && batch.size() > 1) {
+        int n = sendBatch(batch);
+        if (n > 0) {
+          acknowledged += n;
+          continue;
+        }
+        if (batches) {
+          return acknowledged; // the collector is away or refuses: back off
+        }
+        // no batch endpoint: one by one below
       }
       for (Path file : batch) {
         if (!sendOne(file)) {
@@ -98,6 +121,100 @@ public final class ReportSender implements AutoCloseable {
         backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       }
     }
+  }
+
+  /**
+   * Sends pending reports as one batch; returns how many left the spool (0: none, then the caller
+   * backs off, or sends one by one when the collector has no batch endpoint).
+   */
+  private int sendBatch(List<Path> files) throws InterruptedException {
+    List<Path> taken = new ArrayList<>();
+    List<byte[]> bodies = new ArrayList<>();
+    long bytes = 0;
+    for (Path f : files) {
+      try {
+        byte[] json = Files.readAllBytes(f);
+        if (!taken.isEmpty() && bytes + json.length > MAX_BATCH_BYTES) {
+          break;
+        }
+        taken.add(f);
+        bodies.add(json);
+        bytes += json.length;
+      } catch (NoSuchFileException e) {
+        // sent by another process meanwhile
+      } catch (IOException e) {
+        log.error("cannot read spooled report {}: {}", f, e.getMessage());
+        break;
+      }
+    }
+    if (taken.isEmpty()) {
+      return 0;
+    }
+    try {
+      CollectorClient.BatchAnswer answer = client.sendBatch(bodies);
+      if (answer.status() == 404 || answer.status() == 405
+          || answer.status() == 200 && answer.results().isEmpty()) {
+        log.info("collector {} takes no batches; sending reports one by one", client.endpoint());
+        batches = false;
+        return 0;
+      }
+      if (answer.status() == 413 && taken.size() > 1) {
+        batchSize = Math.max(1, taken.size() / 2);
+        return 0;
+      }
+      if (answer.status() != 200) {
+        failures.incrementAndGet();
+        if (answer.status() == 401 || answer.status() == 403) {
+          log.error(
+              "collector {} refused this agent's token (HTTP {}); check collector.token-file;"
+                  + " reports stay in the spool",
+              client.endpoint(), answer.status());
+        } else {
+          log.warn("collector answered HTTP {}; will retry: {}", answer.status(), answer.body());
+        }
+        return 0;
+      }
+      if (answer.clockOffset() != null) {
+        clockOffsetSeconds = answer.clockOffset().toMillis() / 1000.0;
+      }
+      int left = 0;
+      for (Path f : taken) {
+        long seq = Spool.sequenceOf(f);
+        String status = answer.results().get(seq);
+        if ("stored".equals(status) || "duplicate".equals(status)) {
+          spool.acknowledge(f);
+          sent.incrementAndGet();
+          left++;
+        } else if ("invalid".equals(status)) {
+          String why = answer.errors().getOrDefault(seq, "invalid");
+          log.error("collector refused report {} for good: {}; kept in {}", f.getFileName(), why,
+              spool.directory().resolve("rejected"));
+          spool.reject(f, why);
+          left++;
+        }
+      }
+      if (left > 0) {
+        lastSuccessEpochMs = System.currentTimeMillis();
+      }
+      return left;
+    } catch (ConnectException e) {
+      failures.incrementAndGet();
+      log.warn("collector {} unreachable (connection refused); reports stay in the spool", client.endpoint());
+      return 0;
+    } catch (HttpTimeoutException e) {
+      failures.incrementAndGet();
+      log.warn("collector {} did not answer in time; reports stay in the spool", client.endpoint());
+      return 0;
+    } catch (IOException e) {
+      failures.incrementAndGet();
+      log.warn("sending to {} failed: {}; will retry", client.endpoint(), e.toString());
+      return 0;
+    }
+  }
+
+  /** The collector's clock minus this agent's, in seconds, as last measured; null if unknown. */
+  public Double clockOffsetSeconds() {
+    return clockOffsetSeconds;
   }
 
   /** Returns true when the report left the spool (acknowledged or set aside). */

@@ -46,9 +46,44 @@ class ReportSenderTest {
             out.write(answer);
           }
         });
+    // An older collector: no batch endpoint (404), reports go one by one.
+    server.createContext(
+        "/api/v1/reports/batch",
+        ex -> {
+          byte[] body = ex.getRequestBody().readAllBytes();
+          if (!batchCollector) {
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+            return;
+          }
+          batchEncodings.add(ex.getRequestHeaders().getFirst("Content-Encoding"));
+          var json = new com.fasterxml.jackson.databind.ObjectMapper();
+          var reports =
+              json.readTree(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body)));
+          var answer = json.createObjectNode();
+          // This collector's clock is five seconds ahead.
+          answer.put("time", java.time.Instant.now().plusSeconds(5).toString());
+          var results = answer.putArray("results");
+          for (var r : reports) {
+            boolean bad = r.path("body").path("bad").asBoolean();
+            results.addObject().put("seq", r.path("seq").asLong()).put("status", bad ? "invalid" : "stored")
+                .put("error", bad ? "report does not follow the contract" : null);
+            if (!bad) {
+              received.add(r.toString());
+            }
+          }
+          byte[] out = json.writeValueAsBytes(answer);
+          ex.sendResponseHeaders(200, out.length);
+          try (OutputStream o = ex.getResponseBody()) {
+            o.write(out);
+          }
+        });
     server.start();
     spool = new Spool(dir, 1 << 20, "lpse-demo", "1.0", Clock.systemUTC());
   }
+
+  volatile boolean batchCollector;
+  final List<String> batchEncodings = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @AfterEach
   void stop() {
@@ -66,6 +101,20 @@ class ReportSenderTest {
     for (int i = 0; i < n; i++) {
       beat.run();
     }
+  }
+
+  @Test
+  void aBatchCollectorGetsGzipBatchesAndTheClockOffsetIsLearnt() throws Exception {
+    batchCollector = true;
+    heartbeats(5);
+    spool.append(ReportType.BACKUP_RUN, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("bad", true));
+    ReportSender s = sender();
+    assertThat(s.drainOnce()).isEqualTo(6);
+    assertThat(received).hasSize(5);
+    assertThat(batchEncodings).containsOnly("gzip").hasSize(1);
+    assertThat(spool.pendingCount()).isZero();
+    assertThat(spool.rejectedCount()).isEqualTo(1);
+    assertThat(s.clockOffsetSeconds()).isBetween(4.0, 6.0);
   }
 
   @Test
@@ -110,6 +159,11 @@ class ReportSenderTest {
   }
 
   private void start2() {
+    server.createContext("/api/v1/reports/batch", ex -> {
+      ex.getRequestBody().readAllBytes();
+      ex.sendResponseHeaders(404, -1);
+      ex.close();
+    });
     server.createContext(
         "/api/v1/reports",
         ex -> {

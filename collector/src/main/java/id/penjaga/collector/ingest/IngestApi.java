@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestApi {
   public static final String PATH = "/api/v1/reports";
+  /**
+   * {@code POST /api/v1/reports/batch}: a JSON array of reports (gzip welcome), stored in one
+   * transaction; the answer gives each report's fate in order ({@code stored}, {@code duplicate},
+   * {@code invalid} with the reason) and the collector's time, from which agents learn their clock
+   * offset.
+   */
+  public static final String BATCH_PATH = "/api/v1/reports/batch";
+  /** The most reports one batch may hold. */
+  public static final int MAX_BATCH = 1000;
   private static final Logger log = LoggerFactory.getLogger(IngestApi.class);
 
   private final Vertx vertx;
@@ -51,6 +62,124 @@ public final class IngestApi {
         .handler(this::authenticate)
         .handler(this::ingest)
         .failureHandler(this::failure);
+    router
+        .post(BATCH_PATH)
+        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes * 16))
+        .handler(this::authenticate)
+        .handler(this::ingestBatch)
+        .failureHandler(this::failure);
+  }
+
+  private void ingestBatch(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer raw = ctx.body().buffer();
+    boolean gzip = "gzip".equalsIgnoreCase(ctx.request().getHeader("Content-Encoding"));
+    // Unzipping and parsing are CPU work: off the event loop.
+    vertx
+        .executeBlocking(() -> decode(raw, gzip), false)
+        .onSuccess(batch -> ingestBatch(ctx, batch))
+        .onFailure(
+            e -> {
+              count("invalid");
+              reply(ctx, 400, e instanceof IllegalArgumentException ? e.getMessage() : "body is not a JSON array of reports");
+            });
+  }
+
+  /** The batch's reports; a gzip body may unpack to at most 16 times the batch size limit. */
+  private io.vertx.core.json.JsonArray decode(io.vertx.core.buffer.Buffer raw, boolean gzip) throws java.io.IOException {
+    if (raw == null || raw.length() == 0) {
+      throw new IllegalArgumentException("body is empty");
+    }
+    byte[] bytes = raw.getBytes();
+    if (gzip) {
+      long limit = maxBodyBytes * 16 * 16;
+      try (java.io.InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(bytes))) {
+        bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+      } catch (java.util.zip.ZipException e) {
+        throw new IllegalArgumentException("body is not valid gzip: " + e.getMessage());
+      }
+      if (bytes.length > limit) {
+        throw new IllegalArgumentException("batch unpacks to more than " + limit + " bytes");
+      }
+    }
+    try {
+      return new io.vertx.core.json.JsonArray(io.vertx.core.buffer.Buffer.buffer(bytes));
+    } catch (DecodeException | ClassCastException e) {
+      throw new IllegalArgumentException("body is not a JSON array of reports");
+    }
+  }
+
+  private void ingestBatch(RoutingContext ctx, io.vertx.core.json.JsonArray batch) {
+    String authenticated = ctx.get("agent");
+    if (batch == null || batch.isEmpty()) {
+      reply(ctx, 400, "body is empty");
+      return;
+    }
+    if (batch.size() > MAX_BATCH) {
+      reply(ctx, 413, "more than " + MAX_BATCH + " reports in one batch");
+      return;
+    }
+    List<JsonObject> results = new ArrayList<>();
+    List<ReportStore.IncomingReport> valid = new ArrayList<>();
+    List<JsonObject> validResults = new ArrayList<>();
+    for (Object item : batch) {
+      JsonObject result = new JsonObject();
+      results.add(result);
+      if (!(item instanceof JsonObject report)) {
+        count("invalid");
+        result.put("status", "invalid").put("error", "not a JSON object");
+        continue;
+      }
+      result.put("seq", report.getValue("seq"));
+      Optional<String> problems = validator.problems(report);
+      if (problems.isPresent()) {
+        count("invalid");
+        result.put("status", "invalid").put("error", "report does not follow the contract: " + problems.get());
+        continue;
+      }
+      if (!authenticated.equals(report.getString("agent"))) {
+        count("forbidden");
+        log.warn("token of agent {} used to report as agent {}; batch refused", authenticated, report.getString("agent"));
+        reply(ctx, 403, "this token may not report for agent " + report.getString("agent"));
+        return;
+      }
+      valid.add(incoming(authenticated, report));
+      validResults.add(result);
+    }
+    vertx
+        .executeBlocking(() -> valid.isEmpty() ? List.<ReportStore.Outcome>of() : store.insertAll(valid), false)
+        .onSuccess(
+            outcomes -> {
+              for (int i = 0; i < outcomes.size(); i++) {
+                String status = outcomes.get(i) == ReportStore.Outcome.STORED ? "stored" : "duplicate";
+                count(status);
+                validResults.get(i).put("status", status);
+              }
+              ctx.response()
+                  .setStatusCode(200)
+                  .putHeader("Content-Type", "application/json")
+                  .end(
+                      new JsonObject()
+                          .put("time", java.time.Instant.now().toString())
+                          .put("results", new io.vertx.core.json.JsonArray(new ArrayList<Object>(results)))
+                          .encode());
+            })
+        .onFailure(
+            e -> {
+              count("error");
+              log.error("cannot store a batch of {} reports of {}: {}", valid.size(), authenticated, e.toString());
+              reply(ctx, 503, "store unavailable; send again later");
+            });
+  }
+
+  private static ReportStore.IncomingReport incoming(String agent, JsonObject report) {
+    return new ReportStore.IncomingReport(
+        agent,
+        report.getLong("seq"),
+        report.getString("type"),
+        report.getInteger("schema_version"),
+        report.getString("time"),
+        report.getString("agent_version"),
+        report.encode());
   }
 
   private void authenticate(RoutingContext ctx) {
@@ -99,15 +228,7 @@ public final class IngestApi {
       reply(ctx, 403, "this token may not report for agent " + report.getString("agent"));
       return;
     }
-    ReportStore.IncomingReport incoming =
-        new ReportStore.IncomingReport(
-            authenticated,
-            report.getLong("seq"),
-            report.getString("type"),
-            report.getInteger("schema_version"),
-            report.getString("time"),
-            report.getString("agent_version"),
-            report.encode());
+    ReportStore.IncomingReport incoming = incoming(authenticated, report);
     vertx
         .executeBlocking(() -> store.insert(incoming), false)
         .onSuccess(

@@ -71,39 +71,46 @@ public final class ReportStore implements AutoCloseable {
    * of life.
    */
   public synchronized Outcome insert(IncomingReport r) throws SQLException {
+    return insertAll(List.of(r)).get(0);
+  }
+
+  /**
+   * Stores a batch of reports in one transaction (one durable commit for all): each once, a
+   * repeat of (agent, seq) not again. Outcomes in the order given.
+   */
+  public synchronized List<Outcome> insertAll(List<IncomingReport> reports) throws SQLException {
     long now = clock.millis();
-    try {
-      int inserted;
-      try (PreparedStatement ps =
-          connection.prepareStatement(
-              "INSERT OR IGNORE INTO report"
-                  + " (agent, seq, type, schema_version, agent_time, received_ms, body)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-        ps.setString(1, r.agent());
-        ps.setLong(2, r.seq());
-        ps.setString(3, r.type());
-        ps.setInt(4, r.schemaVersion());
-        ps.setString(5, r.agentTime());
-        ps.setLong(6, now);
-        ps.setString(7, r.json());
-        inserted = ps.executeUpdate();
-      }
-      try (PreparedStatement ps =
-          connection.prepareStatement(
-              "INSERT INTO agent (id, first_seen_ms, last_seen_ms, last_seq, agent_version)"
-                  + " VALUES (?, ?, ?, ?, ?)"
-                  + " ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,"
-                  + " last_seq = max(agent.last_seq, excluded.last_seq),"
-                  + " agent_version = coalesce(excluded.agent_version, agent.agent_version)")) {
-        ps.setString(1, r.agent());
-        ps.setLong(2, now);
-        ps.setLong(3, now);
-        ps.setLong(4, r.seq());
-        ps.setString(5, r.agentVersion());
-        ps.executeUpdate();
+    List<Outcome> outcomes = new ArrayList<>(reports.size());
+    try (PreparedStatement report =
+            connection.prepareStatement(
+                "INSERT OR IGNORE INTO report"
+                    + " (agent, seq, type, schema_version, agent_time, received_ms, body)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?)");
+        PreparedStatement agent =
+            connection.prepareStatement(
+                "INSERT INTO agent (id, first_seen_ms, last_seen_ms, last_seq, agent_version)"
+                    + " VALUES (?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,"
+                    + " last_seq = max(agent.last_seq, excluded.last_seq),"
+                    + " agent_version = coalesce(excluded.agent_version, agent.agent_version)")) {
+      for (IncomingReport r : reports) {
+        report.setString(1, r.agent());
+        report.setLong(2, r.seq());
+        report.setString(3, r.type());
+        report.setInt(4, r.schemaVersion());
+        report.setString(5, r.agentTime());
+        report.setLong(6, now);
+        report.setString(7, r.json());
+        outcomes.add(report.executeUpdate() == 1 ? Outcome.STORED : Outcome.DUPLICATE);
+        agent.setString(1, r.agent());
+        agent.setLong(2, now);
+        agent.setLong(3, now);
+        agent.setLong(4, r.seq());
+        agent.setString(5, r.agentVersion());
+        agent.executeUpdate();
       }
       connection.commit();
-      return inserted == 1 ? Outcome.STORED : Outcome.DUPLICATE;
+      return outcomes;
     } catch (SQLException e) {
       connection.rollback();
       throw e;

@@ -143,7 +143,7 @@ class AgentCollectorIT {
     // Heartbeats and capacity summaries every second pile up while the collector is away.
     Files.writeString(
         dir.resolve("agent.yaml"),
-        Files.readString(dir.resolve("agent.yaml"))
+        Files.readString(dir.resolve("agent.yaml")).replace("  timeout: 2s\n", "  timeout: 2s\n  batch-size: 2\n")
             + "capacity:\n  interval: 1s\n  period: 1s\n  samplers: [memory, filesystems]\n");
     Process agent = start(AGENT_JAR, "agent.yaml", "agent.log");
     waitFor(Duration.ofSeconds(60), () -> spooled("lpse-demo") >= 20);

@@ -143,6 +143,49 @@ class IngestApiTest {
     assertThat(stored("lpse-demo")).isZero();
   }
 
+  HttpResponse<String> postBatch(String token, String json) throws Exception {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(buf)) {
+      gz.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + IngestApi.BATCH_PATH))
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip")
+            .header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(buf.toByteArray()))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aGzipBatchIsStoredInOneGoWithEachReportsFate() throws Exception {
+    String hb = sample("valid/heartbeat.json");
+    String run = sample("valid/backup-run.json");
+    String bad = sample("invalid/heartbeat-without-hostname.json");
+    HttpResponse<String> r = postBatch("token-demo", "[" + hb + "," + run + "," + bad + "]");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    io.vertx.core.json.JsonObject answer = new io.vertx.core.json.JsonObject(r.body());
+    assertThat(java.time.Instant.parse(answer.getString("time"))).isBetween(
+        java.time.Instant.now().minusSeconds(60), java.time.Instant.now().plusSeconds(1));
+    io.vertx.core.json.JsonArray results = answer.getJsonArray("results");
+    assertThat(results.getJsonObject(0).getString("status")).isEqualTo("stored");
+    assertThat(results.getJsonObject(1).getString("status")).isEqualTo("stored");
+    assertThat(results.getJsonObject(2).getString("status")).isEqualTo("invalid");
+    assertThat(results.getJsonObject(2).getString("error")).contains("hostname");
+    assertThat(stored("lpse-demo")).isEqualTo(2);
+
+    // Sent again (the agent died before it saw our answer): duplicates, nothing stored twice.
+    HttpResponse<String> again = postBatch("token-demo", "[" + hb + "," + run + "]");
+    assertThat(again.body()).contains("\"status\":\"duplicate\"").doesNotContain("\"stored\"");
+    assertThat(stored("lpse-demo")).isEqualTo(2);
+
+    // Another agent's token: the whole batch is refused.
+    assertThat(postBatch("token-other", "[" + hb + "]").statusCode()).isEqualTo(403);
+    assertThat(postBatch("token-demo", "{\"not\": \"an array\"}").statusCode()).isEqualTo(400);
+    assertThat(stored("lpse-demo")).isEqualTo(2);
+  }
+
   @Test
   void oversizedReportGets413() throws Exception {
     String big =
