@@ -48,7 +48,6 @@ public final class LogAnalyzer {
 
   private static final Pattern ERROR = Pattern.compile("\\b(ERROR|SEVERE|FATAL|CRITICAL)\\b");
   private static final Pattern WARN = Pattern.compile("\\bWARN(ING)?\\b");
-  private static final Pattern EXCEPTION = Pattern.compile("[A-Za-z0-9_$.]+(Exception|Error)\\b(:|$)");
   private static final Pattern ACCESS =
       Pattern.compile("^(\\S+) \\S+ \\S+ \\[[^\\]]*\\] \"(\\S+) (\\S+)[^\"]*\" (\\d{3}) ");
   private static final Pattern SSH_FAILED =
@@ -224,15 +223,30 @@ public final class LogAnalyzer {
     }
 
     private void app(String l) {
-      if (ERROR.matcher(l).find()) {
+      // Cheap substring tests first: most lines hold none of these words.
+      if ((l.contains("ERROR") || l.contains("SEVERE") || l.contains("FATAL") || l.contains("CRITICAL"))
+          && ERROR.matcher(l).find()) {
         errors++;
         count(errorMessages, normalize(l));
-      } else if (WARN.matcher(l).find()) {
+      } else if (l.contains("WARN") && WARN.matcher(l).find()) {
         warnings++;
       }
-      if (EXCEPTION.matcher(l).find() && !l.startsWith("\tat ") && !l.startsWith("    at ")) {
+      if (!l.startsWith("\tat ") && !l.startsWith("    at ") && (exceptionName(l, "Exception") || exceptionName(l, "Error"))) {
         exceptions++;
       }
+    }
+
+    /** Whether {@code l} names a Java exception: an identifier ending in {@code word}, then ':' or the line's end. */
+    static boolean exceptionName(String l, String word) {
+      for (int i = l.indexOf(word); i >= 0; i = l.indexOf(word, i + 1)) {
+        int end = i + word.length();
+        boolean after = end == l.length() || l.charAt(end) == ':';
+        boolean before = i > 0 && (Character.isJavaIdentifierPart(l.charAt(i - 1)));
+        if (after && before) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** A message without what changes from line to line: numbers, times, ids. */
