@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -14,7 +16,11 @@ import java.util.regex.Pattern;
  * changed. Each part of the collector receives only the section it needs.
  */
 public record CollectorConfig(
-    @JsonProperty(required = true) Server collector, Map<String, AgentEntry> agents, Logging logging) {
+    @JsonProperty(required = true) Server collector,
+    Map<String, AgentEntry> agents,
+    Logging logging,
+    Smtp smtp,
+    List<Recipient> recipients) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/collector.yaml");
   private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -30,6 +36,73 @@ public record CollectorConfig(
       }
     }
     logging = logging != null ? logging : new Logging(null, null);
+    recipients = recipients != null ? List.copyOf(recipients) : List.of();
+    if (!recipients.isEmpty() && smtp == null) {
+      throw new InvalidSetting("recipients", "recipients need an 'smtp' section to send through");
+    }
+  }
+
+  /** The mail server notifications go through. */
+  public Optional<Smtp> smtpServer() {
+    return Optional.ofNullable(smtp);
+  }
+
+  /**
+   * The SMTP server: {@code security} none (plain, for a relay on the same host), starttls or tls;
+   * a login when {@code password-file} is given ({@code username} defaults to {@code from}).
+   */
+  public record Smtp(
+      @JsonProperty(required = true) String host,
+      Integer port,
+      String security,
+      @JsonProperty(required = true) String from,
+      String username,
+      SecretFile passwordFile,
+      Duration timeout,
+      String timezone) {
+    public Smtp {
+      security = security != null ? security.toLowerCase(Locale.ROOT) : "none";
+      if (!security.matches("none|starttls|tls")) {
+        throw new InvalidSetting("security", "must be none, starttls or tls, not \"" + security + "\"");
+      }
+      port = port != null ? port : security.equals("tls") ? 465 : security.equals("starttls") ? 587 : 25;
+      if (port < 1 || port > 65535) {
+        throw new InvalidSetting("port", "must be between 1 and 65535");
+      }
+      if (!from.matches("[^@\\s]+@[^@\\s]+")) {
+        throw new InvalidSetting("from", "must be an e-mail address, not \"" + from + "\"");
+      }
+      timeout = timeout != null ? timeout : Duration.ofSeconds(30);
+      timezone = timezone != null ? timezone : "Asia/Jakarta";
+      try {
+        java.time.ZoneId.of(timezone);
+      } catch (java.time.DateTimeException e) {
+        throw new InvalidSetting("timezone", "unknown time zone \"" + timezone + "\" (e.g. Asia/Jakarta, Asia/Makassar)");
+      }
+    }
+  }
+
+  /**
+   * Who is told, of which severities (the LPSE risk scale: low, medium, high), in which language
+   * ({@code id}, the default, or {@code en}).
+   */
+  public record Recipient(
+      @JsonProperty(required = true) String address, List<String> severities, String language, String name) {
+    public Recipient {
+      if (!address.matches("[^@\\s]+@[^@\\s]+")) {
+        throw new InvalidSetting("address", "must be an e-mail address, not \"" + address + "\"");
+      }
+      severities = severities != null ? List.copyOf(severities) : List.of("medium", "high");
+      for (String sv : severities) {
+        if (!sv.matches("low|medium|high")) {
+          throw new InvalidSetting("severities", "must be low, medium or high, not \"" + sv + "\"");
+        }
+      }
+      language = language != null ? language : "id";
+      if (!language.matches("id|en")) {
+        throw new InvalidSetting("language", "must be id (Bahasa Indonesia) or en, not \"" + language + "\"");
+      }
+    }
   }
 
   /** Reads and validates a configuration file. */

@@ -1,5 +1,8 @@
 package id.penjaga.collector.daemon;
 
+import id.penjaga.collector.alerts.AlertEngine;
+import id.penjaga.collector.alerts.Messages;
+import id.penjaga.collector.alerts.Notifier;
 import id.penjaga.collector.config.CollectorConfig;
 import id.penjaga.collector.housekeeping.Housekeeping;
 import id.penjaga.collector.ingest.AgentTokens;
@@ -37,6 +40,7 @@ public final class CollectorDaemon implements AutoCloseable {
   private HttpServer server;
   private ReportStore store;
   private Housekeeping housekeeping;
+  private Notifier notifier;
   private boolean closed;
 
   public CollectorDaemon(CollectorConfig config, String version, Clock clock) {
@@ -68,6 +72,23 @@ public final class CollectorDaemon implements AutoCloseable {
 
     vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
     Router router = Router.router(vertx);
+    AlertEngine alerts =
+        new AlertEngine(
+            store,
+            config.recipients(),
+            new Messages(java.time.ZoneId.of(config.smtpServer().map(CollectorConfig.Smtp::timezone).orElse("Asia/Jakarta"))));
+    if (config.smtpServer().isPresent()) {
+      notifier = new Notifier(vertx, store, config.smtpServer().get());
+      io.micrometer.core.instrument.Gauge.builder("penjaga.notifications.pending", notifier, Notifier::pendingCount)
+          .description("Alert e-mails queued and not yet sent (kept and retried until sent)")
+          .register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("penjaga.notifications.sent", notifier, Notifier::sentCount)
+          .description("Alert e-mails sent")
+          .register(registry);
+      log.info("alert e-mails through {}:{} to {} recipient(s)", config.smtpServer().get().host(),
+          config.smtpServer().get().port(), config.recipients().size());
+    }
+    Notifier mailer = notifier;
     new IngestApi(
             vertx,
             store,
@@ -75,6 +96,12 @@ public final class CollectorDaemon implements AutoCloseable {
             ReportValidator.bundled(),
             config.collector().maxReportSize().bytes(),
             registry)
+        .onStored(
+            reports -> {
+              if (alerts.onReports(reports) > 0 && mailer != null) {
+                mailer.wake();
+              }
+            })
         .mount(router);
     new CollectorMetrics(vertx, store, registry).mount(router);
     router.get("/").handler(ctx -> ctx.response().end("penjaga-collector " + version + "\n"));
@@ -119,6 +146,9 @@ public final class CollectorDaemon implements AutoCloseable {
       }
       if (server != null) {
         server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      if (notifier != null) {
+        notifier.close();
       }
       if (vertx != null) {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

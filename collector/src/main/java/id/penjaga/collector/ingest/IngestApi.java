@@ -39,6 +39,30 @@ public final class IngestApi {
   private final ReportValidator validator;
   private final long maxBodyBytes;
   private final MeterRegistry registry;
+  private volatile StoredHook hook = reports -> {};
+
+  /** Told (on a worker thread) of the reports just stored for the first time: the alert rules. */
+  @FunctionalInterface
+  public interface StoredHook {
+    void stored(List<JsonObject> reports) throws Exception;
+  }
+
+  public IngestApi onStored(StoredHook hook) {
+    this.hook = hook;
+    return this;
+  }
+
+  private void afterStore(List<JsonObject> stored) {
+    if (stored.isEmpty()) {
+      return;
+    }
+    try {
+      hook.stored(stored);
+    } catch (Exception e) {
+      // The reports are stored; the alert rules run again on nothing. Say so loudly.
+      log.error("alert rules failed on {} stored report(s): {}", stored.size(), e.toString());
+    }
+  }
 
   public IngestApi(
       Vertx vertx,
@@ -120,6 +144,7 @@ public final class IngestApi {
     }
     List<JsonObject> results = new ArrayList<>();
     List<ReportStore.IncomingReport> valid = new ArrayList<>();
+    List<JsonObject> validReports = new ArrayList<>();
     List<JsonObject> validResults = new ArrayList<>();
     for (Object item : batch) {
       JsonObject result = new JsonObject();
@@ -143,10 +168,23 @@ public final class IngestApi {
         return;
       }
       valid.add(incoming(authenticated, report));
+      validReports.add(report);
       validResults.add(result);
     }
     vertx
-        .executeBlocking(() -> valid.isEmpty() ? List.<ReportStore.Outcome>of() : store.insertAll(valid), false)
+        .executeBlocking(
+            () -> {
+              List<ReportStore.Outcome> outcomes = valid.isEmpty() ? List.of() : store.insertAll(valid);
+              List<JsonObject> fresh = new ArrayList<>();
+              for (int i = 0; i < outcomes.size(); i++) {
+                if (outcomes.get(i) == ReportStore.Outcome.STORED) {
+                  fresh.add(validReports.get(i));
+                }
+              }
+              afterStore(fresh);
+              return outcomes;
+            },
+            false)
         .onSuccess(
             outcomes -> {
               for (int i = 0; i < outcomes.size(); i++) {
@@ -230,7 +268,15 @@ public final class IngestApi {
     }
     ReportStore.IncomingReport incoming = incoming(authenticated, report);
     vertx
-        .executeBlocking(() -> store.insert(incoming), false)
+        .executeBlocking(
+            () -> {
+              ReportStore.Outcome o = store.insert(incoming);
+              if (o == ReportStore.Outcome.STORED) {
+                afterStore(List.of(report));
+              }
+              return o;
+            },
+            false)
         .onSuccess(
             outcome -> {
               String status = outcome == ReportStore.Outcome.STORED ? "stored" : "duplicate";

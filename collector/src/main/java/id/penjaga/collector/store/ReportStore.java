@@ -117,6 +117,31 @@ public final class ReportStore implements AutoCloseable {
     }
   }
 
+  /** Work on the store's connection, as one transaction. */
+  @FunctionalInterface
+  public interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction on the store's connection (committed when it returns,
+   * rolled back when it throws): for the parts of the collector that keep tables of their own.
+   */
+  public synchronized <T> T inTransaction(SqlWork<T> work) throws SQLException {
+    try {
+      T result = work.run(connection);
+      connection.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    }
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
   /** An agent as the store knows it. */
   public record AgentSeen(String id, Instant firstSeen, Instant lastSeen, long lastSeq, String version) {}
 

@@ -1,0 +1,285 @@
+package id.penjaga.collector.alerts;
+
+import id.penjaga.collector.config.CollectorConfig;
+import id.penjaga.collector.store.ReportStore;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Event rules over the reports as they arrive: every failure event an agent reports (a failed
+ * backup, restore test, check or prune, a missed scheduled run, a log-keeping failure) and every
+ * finding of medium or high severity in a log analysis fires an alert; a later successful backup
+ * of the same source to the same target, or a passed restore test, resolves it. Each alert fired
+ * or resolved queues an e-mail to every recipient of its severity (SOP 10 step 6: every backup
+ * failure is reported to Kepala LPSE). Alerts and queued e-mails are kept in the store.
+ */
+public final class AlertEngine {
+  private static final Logger log = LoggerFactory.getLogger(AlertEngine.class);
+
+  private final ReportStore store;
+  private final List<CollectorConfig.Recipient> recipients;
+  private final Messages messages;
+
+  public AlertEngine(ReportStore store, List<CollectorConfig.Recipient> recipients, Messages messages) {
+    this.store = store;
+    this.recipients = recipients;
+    this.messages = messages;
+  }
+
+  /** Severity of a failure event by its kind (the LPSE risk scale). */
+  static String severity(String kind) {
+    return switch (kind) {
+      case "backup", "restore-test", "missed-run", "check" -> "high";
+      default -> "medium";
+    };
+  }
+
+  static String alertName(String kind) {
+    return switch (kind) {
+      case "backup" -> "BackupGagal";
+      case "restore-test" -> "UjiRestoreGagal";
+      case "missed-run" -> "JadwalTerlewat";
+      case "check" -> "PemeriksaanRepositoriGagal";
+      case "prune" -> "PembersihanBackupGagal";
+      case "log-rotation" -> "PengelolaanLogGagal";
+      case "finding" -> "TemuanLog";
+      default -> "KegagalanAgen";
+    };
+  }
+
+  /** Handles reports just stored (not repeats); returns how many e-mails were queued. */
+  public int onReports(List<JsonObject> reports) throws SQLException {
+    int queued = 0;
+    for (JsonObject r : reports) {
+      String type = r.getString("type");
+      JsonObject body = r.getJsonObject("body", new JsonObject());
+      String agent = r.getString("agent");
+      long seq = r.getLong("seq");
+      switch (type) {
+        case "failure" -> {
+          String kind = body.getString("kind", "other");
+          String subject = subjectOf(body);
+          queued += fire(agent, seq, kind, subject, severity(kind), body.getString("reason", ""),
+              time(body.getString("occurred_at"), r), body);
+        }
+        case "log-analysis" -> {
+          for (Object f : body.getJsonArray("findings", new JsonArray())) {
+            if (f instanceof JsonObject finding && !"low".equals(finding.getString("severity"))) {
+              queued += fire(agent, seq, "finding", finding.getString("set", "") + ": " + finding.getString("subject", ""),
+                  finding.getString("severity", "medium"), finding.getString("message", ""),
+                  time(body.getString("finished_at"), r), finding);
+            }
+          }
+        }
+        case "backup-run" -> {
+          if (!"failure".equals(body.getString("result"))) {
+            queued += resolve(agent, "backup", body.getString("source") + " → " + body.getString("target_name", "main"),
+                time(body.getString("finished_at"), r), Map.of("snapshot", shortId(body.getString("snapshot_id"))));
+          }
+        }
+        case "restore-test" -> {
+          if ("pass".equals(body.getString("result"))) {
+            queued += resolve(agent, "restore-test", null, time(body.getString("finished_at"), r), Map.of());
+          }
+        }
+        default -> {
+          // samples and other records raise no event alert
+        }
+      }
+    }
+    return queued;
+  }
+
+  private static String shortId(String id) {
+    return id == null ? "" : id.substring(0, Math.min(8, id.length()));
+  }
+
+  private static Instant time(String text, JsonObject report) {
+    try {
+      return Instant.parse(text != null ? text : report.getString("time"));
+    } catch (RuntimeException e) {
+      return Instant.now();
+    }
+  }
+
+  /** What a failure is about: "db → main" for a backup, else the source or the task. */
+  static String subjectOf(JsonObject body) {
+    String source = body.getString("source");
+    String target = body.getString("target_name");
+    if (source != null && target != null) {
+      return source + " → " + target;
+    }
+    if (source != null) {
+      return source;
+    }
+    String task = body.getString("task");
+    return task != null ? task : body.getString("kind", "");
+  }
+
+  private int fire(
+      String agent, long seq, String kind, String subject, String severity, String reason, Instant at, JsonObject details)
+      throws SQLException {
+    long alertId =
+        store.inTransaction(
+            c -> {
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "INSERT INTO alert (agent, name, kind, subject, severity, state, summary, details, report_seq,"
+                          + " started_ms) VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?)",
+                      Statement.RETURN_GENERATED_KEYS)) {
+                ps.setString(1, agent);
+                ps.setString(2, alertName(kind));
+                ps.setString(3, kind);
+                ps.setString(4, subject);
+                ps.setString(5, severity);
+                ps.setString(6, reason);
+                ps.setString(7, details.encode());
+                ps.setLong(8, seq);
+                ps.setLong(9, at.toEpochMilli());
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                  keys.next();
+                  return keys.getLong(1);
+                }
+              }
+            });
+    String lastGood = kind.equals("backup") ? lastGoodBackup(agent, details) : null;
+    log.warn("alert {} {} on {} ({}): {}", alertId, alertName(kind), agent, subject, reason);
+    int n = 0;
+    for (CollectorConfig.Recipient to : recipients) {
+      if (!to.severities().contains(severity)) {
+        continue;
+      }
+      String lang = to.language();
+      Map<String, Object> v = new HashMap<>();
+      v.put("source", details.getString("source", ""));
+      v.put("agent", agent);
+      v.put("alertId", alertId);
+      v.put("subject", subject);
+      v.put("reason", reason);
+      v.put("time", messages.time(lang, at));
+      v.put("title", messages.word(lang, "title." + kind, v));
+      v.put("severityName", messages.word(lang, "severity." + severity, v));
+      v.put("severityUpper", messages.word(lang, "severityUpper." + severity, v));
+      v.put("advice", messages.word(lang, "advice." + kind, v));
+      v.put("sop", messages.word(lang, kind.equals("finding") ? "sop.log" : "sop." + kind, v));
+      v.put("recipientName", to.name() != null ? to.name() : messages.word(lang, "recipient", v));
+      v.put("backup", kind.equals("backup"));
+      v.put("lastGood", lastGood == null ? null : messages.time(lang, Instant.parse(lastGood)));
+      queue(alertId, "firing", to.address(), messages.render(lang, "alert-firing", v));
+      n++;
+    }
+    return n;
+  }
+
+  /** When the same source last went to the same target successfully, by the backup log. */
+  private String lastGoodBackup(String agent, JsonObject failure) throws SQLException {
+    String source = failure.getString("source");
+    String target = failure.getString("target_name", "main");
+    return store.inTransaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT json_extract(body, '$.body.finished_at') FROM report WHERE agent = ? AND type = 'backup-run'"
+                      + " AND json_extract(body, '$.body.source') = ?"
+                      + " AND coalesce(json_extract(body, '$.body.target_name'), 'main') = ?"
+                      + " AND json_extract(body, '$.body.result') <> 'failure' ORDER BY seq DESC LIMIT 1")) {
+            ps.setString(1, agent);
+            ps.setString(2, source);
+            ps.setString(3, target);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? rs.getString(1) : null;
+            }
+          }
+        });
+  }
+
+  private int resolve(String agent, String kind, String subject, Instant at, Map<String, String> extra) throws SQLException {
+    List<Object[]> open =
+        store.inTransaction(
+            c -> {
+              List<Object[]> out = new ArrayList<>();
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "SELECT id, subject, severity, started_ms FROM alert WHERE agent = ? AND kind = ?"
+                          + " AND state = 'firing' AND (? IS NULL OR subject = ?)")) {
+                ps.setString(1, agent);
+                ps.setString(2, kind);
+                ps.setString(3, subject);
+                ps.setString(4, subject);
+                try (ResultSet rs = ps.executeQuery()) {
+                  while (rs.next()) {
+                    out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)});
+                  }
+                }
+              }
+              try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "UPDATE alert SET state = 'resolved', resolved_ms = ? WHERE agent = ? AND kind = ?"
+                          + " AND state = 'firing' AND (? IS NULL OR subject = ?)")) {
+                ps.setLong(1, at.toEpochMilli());
+                ps.setString(2, agent);
+                ps.setString(3, kind);
+                ps.setString(4, subject);
+                ps.setString(5, subject);
+                ps.executeUpdate();
+              }
+              return out;
+            });
+    int n = 0;
+    for (Object[] a : open) {
+      String severity = (String) a[2];
+      for (CollectorConfig.Recipient to : recipients) {
+        if (!to.severities().contains(severity)) {
+          continue;
+        }
+        String lang = to.language();
+        Map<String, Object> v = new HashMap<>(extra);
+        v.put("agent", agent);
+        v.put("alertId", a[0]);
+        v.put("subject", a[1]);
+        v.put("time", messages.time(lang, at));
+        v.put("started", messages.time(lang, Instant.ofEpochMilli((Long) a[3])));
+        v.put("title", messages.word(lang, "title." + kind, v));
+        v.put("resolution", messages.word(lang, "resolution." + kind, v));
+        v.put("sop", messages.word(lang, "sop." + kind, v));
+        v.put("recipientName", to.name() != null ? to.name() : messages.word(lang, "recipient", v));
+        queue((Long) a[0], "resolved", to.address(), messages.render(lang, "alert-resolved", v));
+        n++;
+      }
+      log.info("alert {} ({} on {}) resolved", a[0], kind, agent);
+    }
+    return n;
+  }
+
+  private void queue(long alertId, String event, String to, Messages.Mail mail) throws SQLException {
+    long now = store.clock().millis();
+    store.inTransaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO notification (alert_id, event, recipient, subject, body, status, created_ms,"
+                      + " next_attempt_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)")) {
+            ps.setLong(1, alertId);
+            ps.setString(2, event);
+            ps.setString(3, to);
+            ps.setString(4, mail.subject());
+            ps.setString(5, mail.body());
+            ps.setLong(6, now);
+            ps.setLong(7, now);
+            return ps.executeUpdate();
+          }
+        });
+  }
+}

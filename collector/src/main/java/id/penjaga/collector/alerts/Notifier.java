@@ -1,0 +1,183 @@
+package id.penjaga.collector.alerts;
+
+import id.penjaga.collector.config.CollectorConfig;
+import id.penjaga.collector.store.ReportStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.mail.LoginOption;
+import io.vertx.ext.mail.MailClient;
+import io.vertx.ext.mail.MailConfig;
+import io.vertx.ext.mail.MailMessage;
+import io.vertx.ext.mail.StartTLSOptions;
+import java.io.IOException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the queued e-mails over SMTP, oldest first. One that cannot be sent (the mail server down,
+ * refused) stays queued with the error and is tried again later, backing off from 10 s to 30 min:
+ * never dropped. Store work runs on worker threads; the mail client is Vert.x's, non-blocking.
+ */
+public final class Notifier implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Notifier.class);
+  private static final long MAX_BACKOFF_MS = 30 * 60_000L;
+
+  private final Vertx vertx;
+  private final ReportStore store;
+  private final MailClient mail;
+  private final String from;
+  private final AtomicBoolean busy = new AtomicBoolean();
+  private final AtomicLong pending = new AtomicLong();
+  private final AtomicLong sentTotal = new AtomicLong();
+  private final long timer;
+
+  /** A queued e-mail. */
+  record Queued(long id, String to, String subject, String body, int attempts) {}
+
+  public Notifier(Vertx vertx, ReportStore store, CollectorConfig.Smtp smtp) throws IOException {
+    this.vertx = vertx;
+    this.store = store;
+    this.from = smtp.from();
+    MailConfig cfg =
+        new MailConfig()
+            .setHostname(smtp.host())
+            .setPort(smtp.port())
+            .setSsl(smtp.security().equals("tls"))
+            .setStarttls(smtp.security().equals("starttls") ? StartTLSOptions.REQUIRED : StartTLSOptions.DISABLED)
+            .setConnectTimeout((int) smtp.timeout().toMillis())
+            .setKeepAlive(false);
+    if (smtp.passwordFile() != null) {
+      cfg.setLogin(LoginOption.REQUIRED)
+          .setUsername(smtp.username() != null ? smtp.username() : smtp.from())
+          .setPassword(smtp.passwordFile().read());
+    } else {
+      cfg.setLogin(LoginOption.DISABLED);
+    }
+    this.mail = MailClient.create(vertx, cfg);
+    this.timer = vertx.setPeriodic(5_000, id -> wake());
+  }
+
+  /** E-mails queued and not yet sent. */
+  public long pendingCount() {
+    return pending.get();
+  }
+
+  public long sentCount() {
+    return sentTotal.get();
+  }
+
+  /** Sends what is due now (unless a pass is already running). */
+  public void wake() {
+    if (!busy.compareAndSet(false, true)) {
+      return;
+    }
+    vertx
+        .executeBlocking(this::due, false)
+        .compose(this::sendAll)
+        .onComplete(ar -> {
+          busy.set(false);
+          if (ar.failed()) {
+            log.error("notification pass failed: {}", ar.cause().toString());
+          }
+        });
+  }
+
+  private List<Queued> due() throws Exception {
+    long now = store.clock().millis();
+    return store.inTransaction(
+        c -> {
+          try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM notification WHERE status = 'pending'");
+              ResultSet rs = count.executeQuery()) {
+            rs.next();
+            pending.set(rs.getLong(1));
+          }
+          List<Queued> out = new ArrayList<>();
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT id, recipient, subject, body, attempts FROM notification"
+                      + " WHERE status = 'pending' AND next_attempt_ms <= ? ORDER BY id LIMIT 20")) {
+            ps.setLong(1, now);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(new Queued(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
+  private Future<Void> sendAll(List<Queued> queued) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Queued q : queued) {
+      chain = chain.compose(v -> sendOne(q));
+    }
+    return chain;
+  }
+
+  private Future<Void> sendOne(Queued q) {
+    MailMessage msg =
+        new MailMessage().setFrom(from).setTo(q.to()).setSubject(q.subject()).setText(q.body());
+    return mail.sendMail(msg)
+        .compose(
+            result ->
+                vertx.executeBlocking(
+                    () -> {
+                      mark(q, null);
+                      return null;
+                    },
+                    false))
+        .recover(
+            e ->
+                vertx.executeBlocking(
+                    () -> {
+                      mark(q, e.getMessage() != null ? e.getMessage() : e.toString());
+                      return null;
+                    },
+                    false))
+        .mapEmpty();
+  }
+
+  private void mark(Queued q, String error) throws Exception {
+    long now = store.clock().millis();
+    store.inTransaction(
+        c -> {
+          if (error == null) {
+            try (PreparedStatement ps =
+                c.prepareStatement("UPDATE notification SET status = 'sent', sent_ms = ?, attempts = attempts + 1 WHERE id = ?")) {
+              ps.setLong(1, now);
+              ps.setLong(2, q.id());
+              return ps.executeUpdate();
+            }
+          }
+          long backoff = Math.min(MAX_BACKOFF_MS, 10_000L << Math.min(q.attempts(), 10));
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE notification SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE id = ?")) {
+            ps.setString(1, error.length() > 1000 ? error.substring(0, 1000) : error);
+            ps.setLong(2, now + backoff);
+            ps.setLong(3, q.id());
+            return ps.executeUpdate();
+          }
+        });
+    if (error == null) {
+      sentTotal.incrementAndGet();
+      pending.decrementAndGet();
+      log.info("e-mail {} sent to {}: {}", q.id(), q.to(), q.subject());
+    } else {
+      log.warn("e-mail {} to {} not sent (attempt {}): {}; kept, tried again later", q.id(), q.to(), q.attempts() + 1, error);
+    }
+  }
+
+  @Override
+  public void close() {
+    vertx.cancelTimer(timer);
+    mail.close();
+  }
+}

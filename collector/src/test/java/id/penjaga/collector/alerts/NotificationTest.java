@@ -1,0 +1,216 @@
+package id.penjaga.collector.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import id.penjaga.collector.config.CollectorConfig;
+import id.penjaga.collector.daemon.CollectorDaemon;
+import id.penjaga.collector.ingest.IngestApi;
+import io.vertx.core.json.JsonObject;
+import jakarta.mail.internet.MimeMessage;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Failure reports become e-mails to Kepala LPSE through a real SMTP server (GreenMail): in Bahasa
+ * Indonesia, with the facts to act on, to the recipients of the severity; resolved when the next
+ * backup succeeds; kept and delivered when the mail server comes back.
+ */
+class NotificationTest {
+  @TempDir Path dir;
+  GreenMail smtp;
+  int smtpPort;
+  CollectorDaemon daemon;
+  final HttpClient http = HttpClient.newHttpClient();
+  long seq;
+
+  @BeforeEach
+  void start() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      smtpPort = s.getLocalPort();
+    }
+    smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+    smtp.start();
+    Path token = dir.resolve("token");
+    Files.writeString(token, "token-demo\n");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Path config = dir.resolve("collector.yaml");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "collector:",
+            "  listen: 127.0.0.1:0",
+            "  store: " + dir.resolve("c.db"),
+            "agents:",
+            "  lpse-demo:",
+            "    token-file: " + token,
+            "smtp:",
+            "  host: 127.0.0.1",
+            "  port: " + smtpPort,
+            "  security: none",
+            "  from: penjaga@lpse.example.go.id",
+            "recipients:",
+            "  - address: kepala.lpse@example.go.id",
+            "    severities: [high]",
+            "  - address: operator@example.go.id",
+            "    severities: [medium, high]",
+            "    language: en",
+            ""));
+    daemon = new CollectorDaemon(CollectorConfig.load(config), "test", Clock.systemUTC());
+    daemon.start();
+  }
+
+  @AfterEach
+  void stop() {
+    daemon.close();
+    smtp.stop();
+  }
+
+  void post(String type, JsonObject body) throws Exception {
+    JsonObject report =
+        new JsonObject()
+            .put("schema_version", 1)
+            .put("agent", "lpse-demo")
+            .put("seq", ++seq)
+            .put("type", type)
+            .put("time", Instant.now().toString())
+            .put("body", body);
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + IngestApi.PATH))
+                .header("Authorization", "Bearer token-demo")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(report.encode()))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  static JsonObject backupRun(String result, String finishedAt) {
+    return new JsonObject()
+        .put("source", "db").put("target", "/var/backups/penjaga").put("target_name", "main")
+        .put("started_at", finishedAt).put("finished_at", finishedAt).put("result", result)
+        .put("trigger", "schedule")
+        .put("snapshot_id", result.equals("failure") ? null : "ab".repeat(32))
+        .put("failure", result.equals("failure") ? "pg_dump of database spse exited with status 1" : null);
+  }
+
+  static JsonObject failure(String kind, String reason) {
+    return new JsonObject()
+        .put("kind", kind).put("task", "backup db").put("source", "db").put("target_name", "main")
+        .put("target", "/var/backups/penjaga").put("occurred_at", "2026-11-25T01:30:05Z").put("reason", reason);
+  }
+
+  List<MimeMessage> to(String address) {
+    return Arrays.stream(smtp.getReceivedMessages())
+        .filter(m -> {
+          try {
+            return m.getAllRecipients()[0].toString().equals(address);
+          } catch (Exception e) {
+            return false;
+          }
+        })
+        .toList();
+  }
+
+  static void await(Duration max, BooleanSupplier ok) throws InterruptedException {
+    long end = System.nanoTime() + max.toNanos();
+    while (!ok.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("within " + max).isLessThan(end);
+      Thread.sleep(100);
+    }
+  }
+
+  @Test
+  void aBackupFailureIsMailedInIndonesianToKepalaLpseAndResolvedByTheNextBackup() throws Exception {
+    post("backup-run", backupRun("success", "2026-11-24T01:31:00Z"));
+    post("backup-run", backupRun("failure", "2026-11-25T01:30:05Z"));
+    long t0 = System.nanoTime();
+    post("failure", failure("backup", "pg_dump of database spse exited with status 1: password authentication failed"));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 1 && to("operator@example.go.id").size() == 1);
+    System.out.printf("failure report to e-mail delivered: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+    MimeMessage kepala = to("kepala.lpse@example.go.id").get(0);
+    assertThat(kepala.getSubject()).isEqualTo("[Penjaga] GAGAL: Backup gagal - lpse-demo");
+    String body = text(kepala);
+    assertThat(body)
+        .contains("Yth. Kepala LPSE,")
+        .contains("Kejadian       : Backup gagal")
+        .contains("Objek          : db → main")
+        .contains("Waktu          : 25 November 2026 08.30 WIB")
+        .contains("Tingkat risiko : Tinggi")
+        .contains("password authentication failed")
+        .contains("Backup terakhir yang berhasil untuk objek ini: 24 November 2026 08.31 WIB")
+        .contains("penjaga-agent backup --source db")
+        .contains("langkah 6: setiap kegagalan backup dilaporkan kepada Kepala LPSE");
+    assertThat(kepala.getFrom()[0].toString()).isEqualTo("penjaga@lpse.example.go.id");
+    MimeMessage operator = to("operator@example.go.id").get(0);
+    assertThat(operator.getSubject()).isEqualTo("[Penjaga] FAILED: Backup failed - lpse-demo");
+    assertThat(text(operator)).contains("Dear Head of the LPSE,").contains("Risk level     : High");
+
+    // A medium failure (pruning) goes to those who asked for medium only.
+    post("failure", failure("prune", "forget --prune failed: Permission denied").put("source", (String) null));
+    await(Duration.ofSeconds(15), () -> to("operator@example.go.id").size() == 2);
+    Thread.sleep(500);
+    assertThat(to("kepala.lpse@example.go.id")).hasSize(1);
+
+    // The next backup of db to main succeeds: the alert is resolved, and they are told.
+    post("backup-run", backupRun("success", "2026-11-25T02:10:00Z"));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 2);
+    MimeMessage resolved = to("kepala.lpse@example.go.id").get(1);
+    assertThat(resolved.getSubject()).isEqualTo("[Penjaga] PULIH: Backup gagal - lpse-demo");
+    assertThat(text(resolved))
+        .contains("telah pulih pada 25 November 2026 09.10 WIB")
+        .contains("snapshot abababab");
+  }
+
+  @Test
+  void mailQueuedWhileTheMailServerIsDownIsDeliveredWhenItIsBack() throws Exception {
+    smtp.stop();
+    post("failure", failure("missed-run", "the scheduled run of daily-backup due at 2026-11-26T01:30:00Z did not happen"));
+    await(Duration.ofSeconds(15), () -> metrics().contains("penjaga_notifications_pending 2.0"));
+    smtp = new GreenMail(new ServerSetup(smtpPort, "127.0.0.1", "smtp"));
+    smtp.start();
+    await(Duration.ofSeconds(40), () -> smtp.getReceivedMessages().length == 2);
+    assertThat(to("kepala.lpse@example.go.id").get(0).getSubject()).isEqualTo("[Penjaga] GAGAL: Jadwal Penjaga terlewat - lpse-demo");
+    await(Duration.ofSeconds(10), () -> metrics().contains("penjaga_notifications_pending 0.0"));
+  }
+
+  /** The decoded text of a message (the body travels quoted-printable). */
+  static String text(MimeMessage m) {
+    try {
+      return m.getContent().toString().replace("\r\n", "\n");
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  String metrics() {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+}
