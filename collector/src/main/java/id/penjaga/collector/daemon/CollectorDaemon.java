@@ -60,6 +60,14 @@ public final class CollectorDaemon implements AutoCloseable {
     store = ReportStore.open(config.collector().jdbcUrl(), clock);
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    // Micrometer's process_cpu_time_ns_total and system_cpu_count break the naming rules promtool
+
+    // checks; process_cpu_usage says enough.
+
+    registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.denyNameStartsWith("process.cpu.time"));
+
+    registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(id -> id.getName().equals("system.cpu.count")));
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

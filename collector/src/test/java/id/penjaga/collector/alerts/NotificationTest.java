@@ -194,6 +194,24 @@ class NotificationTest {
     await(Duration.ofSeconds(10), () -> metrics().contains("penjaga_notifications_pending 0.0"));
   }
 
+  @Test
+  void theCollectorsMetricsFromTheStorePassPromtool() throws Exception {
+    post("backup-run", backupRun("success", "2026-11-24T01:31:00Z"));
+    post("backup-run", backupRun("failure", "2026-11-25T01:30:05Z"));
+    post("failure", failure("backup", "disk full"));
+    String m = metrics();
+    assertThat(m)
+        .contains("penjaga_backup_runs_total{agent=\"lpse-demo\",result=\"success\",source=\"db\"} 1.0")
+        .contains("penjaga_backup_runs_total{agent=\"lpse-demo\",result=\"failure\",source=\"db\"} 1.0")
+        .contains("penjaga_alert_firing{agent=\"lpse-demo\",alertname=\"BackupGagal\",severity=\"high\"} 1.0")
+        .containsPattern("penjaga_backup_last_success_timestamp_seconds\\{agent=\"lpse-demo\",source=\"db\"} 1\\.7");
+    Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+    p.getOutputStream().write(m.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+  }
+
   /** The decoded text of a message (the body travels quoted-printable). */
   static String text(MimeMessage m) {
     try {

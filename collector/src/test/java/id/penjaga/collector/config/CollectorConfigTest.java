@@ -72,6 +72,11 @@ class CollectorConfigTest {
     assertThat(c.collector().housekeeping().quartz()).isEqualTo("0 15 3 * * ?");
     assertThat(c.agents()).containsOnlyKeys("lpse-demo");
     assertThat(c.agents().get("lpse-demo").tokenFile().read()).isEqualTo("tok");
+    assertThat(c.smtpServer()).isPresent();
+    assertThat(c.smtpServer().get().port()).isEqualTo(25);
+    assertThat(c.smtpServer().get().timezone()).isEqualTo("Asia/Jakarta");
+    assertThat(c.recipients()).extracting(CollectorConfig.Recipient::address).contains("kepala.lpse@example.go.id");
+    assertThat(c.recipients().get(0).language()).isEqualTo("id");
     Outcome o = check(sample());
     assertThat(o.exit()).isZero();
     assertThat(o.out()).contains("OK").contains("lpse-demo");
@@ -94,6 +99,11 @@ class CollectorConfigTest {
       {"collector: {}\nagents: [a, b]\n", ":2:", "agents", "section"},
       {"collector: {}\nagents:\n  LPSE Demo:\n    token-file: TOKEN\n", ":3:", "agents.LPSE Demo", "lower-case"},
       {"collector:\n  store: jdbc:mysql://x/y\n", ":2:", "collector.store", "SQLite"},
+      {"collector: {}\nsmtp:\n  host: h\n  from: p@x.id\n  security: ssl\n", ":5:", "smtp.security", "none, starttls or tls"},
+      {"collector: {}\nsmtp:\n  host: h\n  from: penjaga\n", ":4:", "smtp.from", "e-mail address"},
+      {"collector: {}\nsmtp:\n  host: h\n  from: p@x.id\n  timezone: WIB\n", ":5:", "smtp.timezone", "Asia/Jakarta"},
+      {"collector: {}\nsmtp:\n  host: h\n  from: p@x.id\nrecipients:\n  - address: k@x.id\n    severities: [urgent]\n", ":7:", "recipients[0].severities", "low, medium or high"},
+      {"collector: {}\nrecipients:\n  - address: k@x.id\n", ":2:", "recipients", "smtp"},
     };
     for (String[] c : cases) {
       Outcome o = check(write(c[0]));
