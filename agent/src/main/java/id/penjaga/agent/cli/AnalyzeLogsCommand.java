@@ -4,13 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.logs.LogKeeper;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -32,16 +30,7 @@ final class AnalyzeLogsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliContext ctx = new CliContext(main);
-    Map<String, AgentConfig.LogSet> sets = new LinkedHashMap<>(ctx.config.logs());
-    if (set != null) {
-      if (!sets.containsKey(set)) {
-        throw new ParameterException(spec.commandLine(), "no log set " + set + " in the configuration");
-      }
-      sets = Map.of(set, sets.get(set));
-    }
-    if (sets.isEmpty()) {
-      throw new ParameterException(spec.commandLine(), "no log sets configured: add a 'logs' section");
-    }
+    Map<String, AgentConfig.LogSet> sets = ctx.logSets(set, spec);
     var spool = ctx.spool();
     ObjectNode record = new LogKeeper(ctx.config, null, spool, ctx.clock, AgentMain.version()).analyze(sets, sinceLast, "manual");
     ctx.sendPending(spool);

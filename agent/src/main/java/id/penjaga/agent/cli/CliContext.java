@@ -66,6 +66,21 @@ final class CliContext {
     }
   }
 
+  /** The configured log sets, or only {@code name}'s; a usage error when there is none. */
+  java.util.Map<String, AgentConfig.LogSet> logSets(String name, picocli.CommandLine.Model.CommandSpec spec) {
+    java.util.Map<String, AgentConfig.LogSet> sets = new java.util.LinkedHashMap<>(config.logs());
+    if (name != null) {
+      if (!sets.containsKey(name)) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no log set " + name + " in the configuration");
+      }
+      return java.util.Map.of(name, sets.get(name));
+    }
+    if (sets.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no log sets configured: add a 'logs' section");
+    }
+    return sets;
+  }
+
   static void printJson(Object value) {
     try {
       System.out.println(JSON.writeValueAsString(value));

@@ -10,7 +10,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -38,16 +37,7 @@ final class RotateLogsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliContext ctx = new CliContext(main);
-    Map<String, AgentConfig.LogSet> sets = new LinkedHashMap<>(ctx.config.logs());
-    if (set != null) {
-      if (!sets.containsKey(set)) {
-        throw new ParameterException(spec.commandLine(), "no log set " + set + " in the configuration");
-      }
-      sets = Map.of(set, sets.get(set));
-    }
-    if (sets.isEmpty()) {
-      throw new ParameterException(spec.commandLine(), "no log sets configured: add a 'logs' section");
-    }
+    Map<String, AgentConfig.LogSet> sets = ctx.logSets(set, spec);
     ConfiguredRepository repo =
         ctx.config.repositoryTarget().map(t -> new ConfiguredRepository(t, ctx.clock)).orElse(null);
     LogKeeper keeper = new LogKeeper(ctx.config, repo, ctx.spool(), ctx.clock, AgentMain.version());

@@ -16,11 +16,7 @@ class BackupCommandTest {
   Path config;
 
   CliRun cli(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "-c";
-    all[1] = config.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return CliRun.of(all);
+    return CliRun.with(config, args);
   }
 
   @BeforeEach

@@ -126,12 +126,7 @@ class ScheduledBackupTest {
       assertThat(missed.path("task").asText()).isEqualTo(BackupTasks.DAILY_BACKUP);
       assertThat(missed.path("reason").asText()).contains("did not happen");
 
-      String metrics =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.metricsPort() + "/metrics")).build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String metrics = metrics(daemon);
       String labels = "{agent=\"lpse-uji\",source=\"uploads\",target=\"main\"}";
       assertThat(value(metrics, "penjaga_backup_last_success_timestamp_seconds" + labels)).isEqualTo(now.getEpochSecond());
       assertThat(value(metrics, "penjaga_backup_last_result" + labels)).isEqualTo(0.0);
@@ -141,6 +136,14 @@ class ScheduledBackupTest {
     await(
         () -> new RunLedgerView(dir).lastRun().filter(now::equals).isPresent(),
         Duration.ofSeconds(5));
+  }
+
+  static String metrics(AgentDaemon daemon) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.metricsPort() + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   /** The value of one series in the Prometheus text format. */
@@ -223,12 +226,7 @@ class ScheduledBackupTest {
       JsonNode t = journal("restore-test").get(0).path("body");
       assertThat(t.path("trigger").asText()).isEqualTo("schedule");
       assertThat(t.path("result").asText()).isEqualTo("pass");
-      String metrics =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.metricsPort() + "/metrics")).build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
+      String metrics = metrics(daemon);
       assertThat(value(metrics, "penjaga_restore_test_last_result{agent=\"lpse-uji\"}")).isEqualTo(0.0);
       assertThat(value(metrics, "penjaga_restore_test_last_timestamp_seconds{agent=\"lpse-uji\"}")).isPositive();
     }

@@ -112,6 +112,21 @@ public final class Archiver implements AutoCloseable {
     Tree parentTree = parent != null ? repo.loadTree(BlobId.parse(parent.tree())) : null;
     BackupSummary summary = new BackupSummary();
     BlobId tree = join(saveDirectory(root, Path.of(""), parentTree, rootDevice, summary));
+    return saveSnapshot(tree, start, source, root.toAbsolutePath().toString(), parent, reason, tags, agentVersion, summary);
+  }
+
+  /** Makes the data and index durable, then writes the snapshot that makes them visible. */
+  private Result saveSnapshot(
+      BlobId tree,
+      Instant start,
+      String source,
+      String path,
+      Snapshot parent,
+      String reason,
+      List<String> tags,
+      String agentVersion,
+      BackupSummary summary)
+      throws IOException {
     repo.flush();
     Snapshot snap =
         new Snapshot(
@@ -119,7 +134,7 @@ public final class Archiver implements AutoCloseable {
             start.toString(),
             hostName(),
             source,
-            root.toAbsolutePath().toString(),
+            path,
             tree.hex(),
             parent != null ? parent.id() : null,
             tags == null ? List.of() : List.copyOf(tags),
@@ -136,8 +151,7 @@ public final class Archiver implements AutoCloseable {
                 repo.stats().dataBlobs(),
                 repo.stats().treeBlobs(),
                 summary.errorCount));
-    Snapshot saved = repo.saveSnapshot(snap);
-    return new Result(saved, summary.errors());
+    return new Result(repo.saveSnapshot(snap), summary.errors());
   }
 
   /** A fresh set of counters for {@link #saveStream} and {@link #snapshotOf}. */
@@ -222,33 +236,9 @@ public final class Archiver implements AutoCloseable {
     List<Node> sorted = new ArrayList<>(nodes);
     sorted.sort(java.util.Comparator.comparing(Node::name));
     BlobId tree = repo.saveTree(new Tree(sorted));
-    repo.flush();
     BackupSummary summary = counters.summary;
     summary.dirs++;
-    Snapshot snap =
-        new Snapshot(
-            null,
-            start.toString(),
-            hostName(),
-            source,
-            path,
-            tree.hex(),
-            parent != null ? parent.id() : null,
-            tags == null ? List.of() : List.copyOf(tags),
-            reason,
-            agentVersion,
-            new Snapshot.Summary(
-                summary.filesNew,
-                summary.filesChanged,
-                summary.filesUnchanged,
-                summary.dirs,
-                summary.bytesRead,
-                repo.stats().bytesAdded(),
-                repo.stats().bytesStored(),
-                repo.stats().dataBlobs(),
-                repo.stats().treeBlobs(),
-                summary.errorCount));
-    return new Result(repo.saveSnapshot(snap), summary.errors());
+    return saveSnapshot(tree, start, source, path, parent, reason, tags, agentVersion, summary);
   }
 
   /**

@@ -89,11 +89,7 @@ class PostgresBackupTest {
   }
 
   CliRun cli(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "-c";
-    all[1] = config.toString();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return CliRun.of(all);
+    return CliRun.with(config, args);
   }
 
   /** An agent.yaml with a files source and the postgresql source {@code db}. */
