@@ -39,8 +39,13 @@ public final class MetricsServer implements AutoCloseable {
     server.createContext(
         "/metrics",
         exchange -> {
-          beforeScrape.run();
-          respond(exchange, 200, CONTENT_TYPE, registry.scrape());
+          try {
+            beforeScrape.run();
+            respond(exchange, 200, CONTENT_TYPE, registry.scrape());
+          } catch (RuntimeException | Error e) {
+            // An answer in every case: a scrape must never hang.
+            respond(exchange, 500, "text/plain; charset=utf-8", "metrics unavailable: " + e + "\n");
+          }
         });
     server.createContext(
         "/",
