@@ -40,7 +40,7 @@ public final class AlertEngine {
   /** Severity of a failure event by its kind (the LPSE risk scale). */
   static String severity(String kind) {
     return switch (kind) {
-      case "backup", "restore-test", "missed-run", "check" -> "high";
+      case "backup", "restore-test", "missed-run", "check", "no-heartbeat", "no-backup", "no-restore-test" -> "high";
       default -> "medium";
     };
   }
@@ -54,8 +54,98 @@ public final class AlertEngine {
       case "prune" -> "PembersihanBackupGagal";
       case "log-rotation" -> "PengelolaanLogGagal";
       case "finding" -> "TemuanLog";
+      case "no-heartbeat" -> "AgenTidakMelapor";
+      case "no-backup" -> "BackupTidakBerjalan";
+      case "no-restore-test" -> "UjiRestoreTerlambat";
       default -> "KegagalanAgen";
     };
+  }
+
+  /**
+   * Staleness rules, evaluated now: an agent silent for longer than {@code noHeartbeat}, a source
+   * of an agent without a successful backup for longer than {@code noBackup}, an agent without a
+   * passed restore test for longer than {@code noRestoreTest} (counted from its first report when
+   * it never passed one). Each fires once and resolves when the silence ends. Returns the e-mails
+   * queued.
+   */
+  public int evaluateStaleness(
+      java.time.Duration noHeartbeat, java.time.Duration noBackup, java.time.Duration noRestoreTest)
+      throws SQLException {
+    long now = store.clock().millis();
+    int queued = 0;
+    List<String[]> agents =
+        query("SELECT id, CAST(last_seen_ms AS TEXT), CAST(first_seen_ms AS TEXT) FROM agent ORDER BY id");
+    for (String[] a : agents) {
+      String agent = a[0];
+      long lastSeen = Long.parseLong(a[1]);
+      long firstSeen = Long.parseLong(a[2]);
+      queued += stale(agent, "no-heartbeat", "heartbeat", now - lastSeen > noHeartbeat.toMillis(),
+          "no report from the agent since " + Instant.ofEpochMilli(lastSeen), Instant.ofEpochMilli(now),
+          new JsonObject().put("last_seen", Instant.ofEpochMilli(lastSeen).toString()));
+      for (String[] b :
+          query(
+              "SELECT json_extract(body, '$.body.source'), max(CASE WHEN json_extract(body, '$.body.result') <> 'failure'"
+                  + " THEN json_extract(body, '$.body.finished_at') END) FROM report WHERE agent = ? AND type = 'backup-run'"
+                  + " GROUP BY 1",
+              agent)) {
+        String source = b[0];
+        long last = b[1] == null ? firstSeen : Instant.parse(b[1]).toEpochMilli();
+        queued += stale(agent, "no-backup", source, now - last > noBackup.toMillis(),
+            b[1] == null ? "no successful backup of " + source + " recorded yet"
+                : "no successful backup of " + source + " since " + b[1],
+            Instant.ofEpochMilli(now), new JsonObject().put("source", source).put("last_success", b[1]));
+      }
+      List<String[]> tests =
+          query(
+              "SELECT max(json_extract(body, '$.body.finished_at')) FROM report WHERE agent = ? AND type = 'restore-test'"
+                  + " AND json_extract(body, '$.body.result') = 'pass'",
+              agent);
+      String lastPass = tests.isEmpty() ? null : tests.get(0)[0];
+      long since = lastPass == null ? firstSeen : Instant.parse(lastPass).toEpochMilli();
+      queued += stale(agent, "no-restore-test", "restore-test", now - since > noRestoreTest.toMillis(),
+          lastPass == null ? "no passed restore test recorded since the agent first reported"
+              : "no passed restore test since " + lastPass,
+          Instant.ofEpochMilli(now), new JsonObject().put("last_pass", lastPass));
+    }
+    return queued;
+  }
+
+  /** Fires a staleness alert once while {@code stale}, resolves it when no longer. */
+  private int stale(String agent, String kind, String subject, boolean stale, String reason, Instant at, JsonObject details)
+      throws SQLException {
+    boolean firing =
+        !query("SELECT 1 FROM alert WHERE agent = ? AND kind = ? AND subject = ? AND state = 'firing'", agent, kind, subject)
+            .isEmpty();
+    if (stale && !firing) {
+      return fire(agent, 0, kind, subject, severity(kind), reason, at, details);
+    }
+    if (!stale && firing) {
+      return resolve(agent, kind, subject, at, Map.of());
+    }
+    return 0;
+  }
+
+  private List<String[]> query(String sql, String... params) throws SQLException {
+    return store.inTransaction(
+        c -> {
+          List<String[]> out = new ArrayList<>();
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+              ps.setString(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+              int n = rs.getMetaData().getColumnCount();
+              while (rs.next()) {
+                String[] row = new String[n];
+                for (int i = 0; i < n; i++) {
+                  row[i] = rs.getString(i + 1);
+                }
+                out.add(row);
+              }
+            }
+          }
+          return out;
+        });
   }
 
   /** Handles reports just stored (not repeats); returns how many e-mails were queued. */

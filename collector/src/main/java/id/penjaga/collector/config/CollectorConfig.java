@@ -20,7 +20,8 @@ public record CollectorConfig(
     Map<String, AgentEntry> agents,
     Logging logging,
     Smtp smtp,
-    List<Recipient> recipients) {
+    List<Recipient> recipients,
+    Alerts alerts) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/collector.yaml");
   private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -37,8 +38,25 @@ public record CollectorConfig(
     }
     logging = logging != null ? logging : new Logging(null, null);
     recipients = recipients != null ? List.copyOf(recipients) : List.of();
+    alerts = alerts != null ? alerts : new Alerts(null, null, null, null);
     if (!recipients.isEmpty() && smtp == null) {
       throw new InvalidSetting("recipients", "recipients need an 'smtp' section to send through");
+    }
+  }
+
+  /**
+   * Silence that is itself a failure: an agent that stopped reporting, a source without a
+   * successful backup for a day and more, no passed restore test for a quarter (SOP 10 step 5).
+   */
+  public record Alerts(Duration noHeartbeat, Duration noSuccessfulBackup, Duration noRestoreTest, Duration evaluateEvery) {
+    public Alerts {
+      noHeartbeat = noHeartbeat != null ? noHeartbeat : Duration.ofMinutes(5);
+      noSuccessfulBackup = noSuccessfulBackup != null ? noSuccessfulBackup : Duration.ofHours(26);
+      noRestoreTest = noRestoreTest != null ? noRestoreTest : Duration.ofDays(92);
+      evaluateEvery = evaluateEvery != null ? evaluateEvery : Duration.ofSeconds(30);
+      if (evaluateEvery.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new InvalidSetting("evaluate-every", "must be at least 1s");
+      }
     }
   }
 

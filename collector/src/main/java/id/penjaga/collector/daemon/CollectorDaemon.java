@@ -97,6 +97,20 @@ public final class CollectorDaemon implements AutoCloseable {
           config.smtpServer().get().port(), config.recipients().size());
     }
     Notifier mailer = notifier;
+    CollectorConfig.Alerts stale = config.alerts();
+    vertx.setPeriodic(
+        stale.evaluateEvery().toMillis(),
+        id ->
+            vertx
+                .executeBlocking(
+                    () -> alerts.evaluateStaleness(stale.noHeartbeat(), stale.noSuccessfulBackup(), stale.noRestoreTest()),
+                    false)
+                .onSuccess(n -> {
+                  if (n > 0 && mailer != null) {
+                    mailer.wake();
+                  }
+                })
+                .onFailure(e -> log.error("staleness rules failed: {}", e.toString())));
     new IngestApi(
             vertx,
             store,

@@ -212,6 +212,66 @@ class NotificationTest {
     assertThat(p.waitFor()).as(out).isZero();
   }
 
+  @Test
+  void silenceIsNoticedAndMailedThenResolved() throws Exception {
+    // A collector whose clock the test moves: the agent reported, then went quiet.
+    daemon.close();
+    Instant[] now = {Instant.parse("2026-11-25T01:00:00Z")};
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now[0];
+      }
+    };
+    Path config = dir.resolve("collector.yaml");
+    Files.writeString(config, Files.readString(config) + "alerts:\n  evaluate-every: 1s\n");
+    daemon = new CollectorDaemon(CollectorConfig.load(config), "test", clock);
+    daemon.start();
+    post("backup-run", backupRun("success", "2026-11-25T00:30:00Z"));
+    post("restore-test", new JsonObject().put("started_at", "2026-11-25T00:40:00Z").put("finished_at", "2026-11-25T00:45:00Z")
+        .put("seed", 1).put("result", "pass").put("sources", new io.vertx.core.json.JsonArray()));
+    Thread.sleep(2500);
+    assertThat(smtp.getReceivedMessages()).isEmpty();
+
+    now[0] = now[0].plus(Duration.ofMinutes(6));   // no heartbeat for 6 minutes
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 1);
+    MimeMessage silent = to("kepala.lpse@example.go.id").get(0);
+    assertThat(silent.getSubject()).isEqualTo("[Penjaga] GAGAL: Agen Penjaga tidak melapor - lpse-demo");
+    assertThat(text(silent)).contains("systemctl status penjaga-agent");
+
+    post("heartbeat", new JsonObject().put("hostname", "lpse").put("started_at", "2026-11-25T01:05:00Z").put("uptime_seconds", 1));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 2);
+    assertThat(to("kepala.lpse@example.go.id").get(1).getSubject()).isEqualTo("[Penjaga] PULIH: Agen Penjaga tidak melapor - lpse-demo");
+
+    now[0] = now[0].plus(Duration.ofHours(27));    // a day and more without a good backup (the agent still reports)
+    post("heartbeat", new JsonObject().put("hostname", "lpse").put("started_at", "2026-11-25T01:05:00Z").put("uptime_seconds", 2));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").stream().anyMatch(m -> subject(m).contains("Tidak ada backup yang berhasil")));
+    now[0] = now[0].plus(Duration.ofDays(92));     // and a quarter without a restore test
+    post("heartbeat", new JsonObject().put("hostname", "lpse").put("started_at", "2026-11-25T01:05:00Z").put("uptime_seconds", 3));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").stream().anyMatch(m -> subject(m).contains("Uji restore terlambat")));
+    // Each fired once, not at every evaluation.
+    Thread.sleep(2500);
+    assertThat(to("kepala.lpse@example.go.id").stream().filter(m -> subject(m).contains("Tidak ada backup")).count()).isEqualTo(1);
+  }
+
+  static String subject(MimeMessage m) {
+    try {
+      return m.getSubject();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
   /** The decoded text of a message (the body travels quoted-printable). */
   static String text(MimeMessage m) {
     try {
