@@ -112,6 +112,7 @@ public final class HostSamplers {
       out.add(Sample.of("penjaga_memory_size_bytes", m.getTotal()));
       out.add(Sample.of("penjaga_memory_available_bytes", m.getAvailable()));
       out.add(Sample.of("penjaga_memory_used_bytes", m.getTotal() - m.getAvailable()));
+      out.add(Sample.of("penjaga_memory_used_ratio", (m.getTotal() - m.getAvailable()) / (double) m.getTotal()));
       out.add(Sample.of("penjaga_swap_size_bytes", m.getVirtualMemory().getSwapTotal()));
       out.add(Sample.of("penjaga_swap_used_bytes", m.getVirtualMemory().getSwapUsed()));
       Long cached = meminfo("Cached");

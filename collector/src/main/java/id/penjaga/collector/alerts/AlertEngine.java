@@ -1,5 +1,6 @@
 package id.penjaga.collector.alerts;
 
+import id.penjaga.collector.config.AlertRules;
 import id.penjaga.collector.config.CollectorConfig;
 import id.penjaga.collector.store.ReportStore;
 import io.vertx.core.json.JsonArray;
@@ -30,11 +31,18 @@ public final class AlertEngine {
   private final ReportStore store;
   private final List<CollectorConfig.Recipient> recipients;
   private final Messages messages;
+  private final List<AlertRules.Threshold> thresholds;
 
   public AlertEngine(ReportStore store, List<CollectorConfig.Recipient> recipients, Messages messages) {
+    this(store, recipients, messages, new AlertRules(List.of()));
+  }
+
+  public AlertEngine(
+      ReportStore store, List<CollectorConfig.Recipient> recipients, Messages messages, AlertRules rules) {
     this.store = store;
     this.recipients = recipients;
     this.messages = messages;
+    this.thresholds = rules.thresholds();
   }
 
   /** Severity of a failure event by its kind (the LPSE risk scale). */
@@ -125,13 +133,13 @@ public final class AlertEngine {
     return 0;
   }
 
-  private List<String[]> query(String sql, String... params) throws SQLException {
+  private List<String[]> query(String sql, Object... params) throws SQLException {
     return store.inTransaction(
         c -> {
           List<String[]> out = new ArrayList<>();
           try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
-              ps.setString(i + 1, params[i]);
+              ps.setObject(i + 1, params[i]);
             }
             try (ResultSet rs = ps.executeQuery()) {
               int n = rs.getMetaData().getColumnCount();
@@ -178,6 +186,7 @@ public final class AlertEngine {
                 time(body.getString("finished_at"), r), Map.of("snapshot", shortId(body.getString("snapshot_id"))));
           }
         }
+        case "capacity" -> queued += onCapacity(agent, seq, body);
         case "restore-test" -> {
           if ("pass".equals(body.getString("result"))) {
             queued += resolve(agent, "restore-test", null, time(body.getString("finished_at"), r), Map.of());
@@ -220,16 +229,31 @@ public final class AlertEngine {
   private int fire(
       String agent, long seq, String kind, String subject, String severity, String reason, Instant at, JsonObject details)
       throws SQLException {
+    return fire(agent, seq, kind, alertName(kind), null, subject, severity, reason, at, details);
+  }
+
+  private int fire(
+      String agent,
+      long seq,
+      String kind,
+      String name,
+      String title,
+      String subject,
+      String severity,
+      String reason,
+      Instant at,
+      JsonObject details)
+      throws SQLException {
     long alertId =
         store.inTransaction(
             c -> {
               try (PreparedStatement ps =
                   c.prepareStatement(
                       "INSERT INTO alert (agent, name, kind, subject, severity, state, summary, details, report_seq,"
-                          + " started_ms) VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?)",
+                          + " started_ms, last_notified_ms) VALUES (?, ?, ?, ?, ?, 'firing', ?, ?, ?, ?, ?)",
                       Statement.RETURN_GENERATED_KEYS)) {
                 ps.setString(1, agent);
-                ps.setString(2, alertName(kind));
+                ps.setString(2, name);
                 ps.setString(3, kind);
                 ps.setString(4, subject);
                 ps.setString(5, severity);
@@ -237,6 +261,7 @@ public final class AlertEngine {
                 ps.setString(7, details.encode());
                 ps.setLong(8, seq);
                 ps.setLong(9, at.toEpochMilli());
+                ps.setLong(10, store.clock().millis());
                 ps.executeUpdate();
                 try (ResultSet keys = ps.getGeneratedKeys()) {
                   keys.next();
@@ -245,7 +270,15 @@ public final class AlertEngine {
               }
             });
     String lastGood = kind.equals("backup") ? lastGoodBackup(agent, details) : null;
-    log.warn("alert {} {} on {} ({}): {}", alertId, alertName(kind), agent, subject, reason);
+    log.warn("alert {} {} on {} ({}): {}", alertId, name, agent, subject, reason);
+    return notifyFiring(alertId, agent, kind, title, subject, severity, reason, at, details, lastGood);
+  }
+
+  /** Queues the firing e-mails of an alert (again, for a repeat). */
+  private int notifyFiring(
+      long alertId, String agent, String kind, String title, String subject, String severity, String reason,
+      Instant at, JsonObject details, String lastGood)
+      throws SQLException {
     int n = 0;
     for (CollectorConfig.Recipient to : recipients) {
       if (!to.severities().contains(severity)) {
@@ -259,7 +292,7 @@ public final class AlertEngine {
       v.put("subject", subject);
       v.put("reason", reason);
       v.put("time", messages.time(lang, at));
-      v.put("title", messages.word(lang, "title." + kind, v));
+      v.put("title", title != null ? title : messages.word(lang, "title." + kind, v));
       v.put("severityName", messages.word(lang, "severity." + severity, v));
       v.put("severityUpper", messages.word(lang, "severityUpper." + severity, v));
       v.put("advice", messages.word(lang, "advice." + kind, v));
@@ -271,6 +304,152 @@ public final class AlertEngine {
       n++;
     }
     return n;
+  }
+
+  /**
+   * Threshold rules over a capacity record: per series, beyond the limit for the rule's {@code
+   * for} fires once; back past {@code clear} resolves. For rules with {@code above} the period's
+   * maximum counts, for {@code below} its minimum.
+   */
+  private int onCapacity(String agent, long seq, JsonObject body) throws SQLException {
+    if (thresholds.isEmpty()) {
+      return 0;
+    }
+    Instant start = Instant.parse(body.getString("period_start"));
+    Instant end = Instant.parse(body.getString("period_end"));
+    int queued = 0;
+    for (Object o : body.getJsonArray("samples", new JsonArray())) {
+      if (!(o instanceof JsonObject sample)) {
+        continue;
+      }
+      JsonObject labels = sample.getJsonObject("labels", new JsonObject());
+      for (AlertRules.Threshold rule : thresholds) {
+        if (!rule.metric().equals(sample.getString("metric")) || !matches(rule.labels(), labels)) {
+          continue;
+        }
+        double value = rule.above() != null ? sample.getDouble("max") : sample.getDouble("min");
+        String series = series(labels);
+        boolean firing =
+            !query("SELECT 1 FROM alert WHERE agent = ? AND name = ? AND subject = ? AND state = 'firing'",
+                    agent, rule.name(), series)
+                .isEmpty();
+        if (rule.breached(value)) {
+          if (firing) {
+            continue;
+          }
+          long since = pendingSince(agent, rule.name(), series, start.toEpochMilli());
+          if (end.toEpochMilli() - since >= rule.forDuration().toMillis()) {
+            clearPending(agent, rule.name(), series);
+            Map<String, Object> v = new HashMap<>();
+            labels.forEach(e -> v.put(e.getKey(), String.valueOf(e.getValue())));
+            v.put("value", format(rule.metric(), value));
+            v.put("limit", format(rule.metric(), rule.limit()));
+            String title = com.samskivert.mustache.Mustache.compiler().defaultValue("").escapeHTML(false)
+                .compile(rule.summary()).execute(v);
+            queued += fire(agent, seq, "threshold", rule.name(), title, series, rule.severity(),
+                title, end, new JsonObject().put("rule", rule.name()).put("value", value).put("labels", labels));
+          }
+        } else {
+          clearPending(agent, rule.name(), series);
+          if (firing && rule.cleared(value)) {
+            queued += resolve(agent, "threshold", series, end, Map.of("value", format(rule.metric(), value)), rule.name());
+          }
+        }
+      }
+    }
+    return queued;
+  }
+
+  private static boolean matches(Map<String, String> want, JsonObject labels) {
+    return want.entrySet().stream().allMatch(e -> e.getValue().equals(labels.getString(e.getKey())));
+  }
+
+  /** A series' labels as the alert's subject: "mount=/home, fstype=ext4" in a stable order. */
+  static String series(JsonObject labels) {
+    return labels.fieldNames().stream().sorted().map(k -> k + "=" + labels.getValue(k))
+        .reduce((a, b) -> a + ", " + b).orElse("");
+  }
+
+  /** A value as people read it: ratios in percent, bytes in GiB/MiB. */
+  static String format(String metric, double v) {
+    if (metric.endsWith("_ratio")) {
+      return String.format(java.util.Locale.ROOT, "%.0f%%", v * 100);
+    }
+    if (metric.endsWith("_bytes")) {
+      return v >= 1 << 30
+          ? String.format(java.util.Locale.ROOT, "%.1f GiB", v / (1 << 30))
+          : String.format(java.util.Locale.ROOT, "%.0f MiB", v / (1 << 20));
+    }
+    return v == Math.rint(v) ? Long.toString((long) v) : String.format(java.util.Locale.ROOT, "%.2f", v);
+  }
+
+  private long pendingSince(String agent, String rule, String series, long start) throws SQLException {
+    return store.inTransaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO threshold_state (agent, rule, series, pending_since_ms) VALUES (?, ?, ?, ?)"
+                      + " ON CONFLICT (agent, rule, series) DO NOTHING")) {
+            ps.setString(1, agent);
+            ps.setString(2, rule);
+            ps.setString(3, series);
+            ps.setLong(4, start);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement("SELECT pending_since_ms FROM threshold_state WHERE agent = ? AND rule = ? AND series = ?")) {
+            ps.setString(1, agent);
+            ps.setString(2, rule);
+            ps.setString(3, series);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
+  }
+
+  private void clearPending(String agent, String rule, String series) throws SQLException {
+    store.inTransaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement("DELETE FROM threshold_state WHERE agent = ? AND rule = ? AND series = ?")) {
+            ps.setString(1, agent);
+            ps.setString(2, rule);
+            ps.setString(3, series);
+            return ps.executeUpdate();
+          }
+        });
+  }
+
+  /**
+   * E-mails again the threshold alerts still firing whose rule's {@code repeat} has passed since
+   * they were last sent. Returns the e-mails queued.
+   */
+  public int repeatFiring() throws SQLException {
+    long now = store.clock().millis();
+    int queued = 0;
+    for (AlertRules.Threshold rule : thresholds) {
+      for (String[] a :
+          query(
+              "SELECT CAST(id AS TEXT), agent, subject, severity, summary, CAST(started_ms AS TEXT), details"
+                  + " FROM alert WHERE name = ? AND state = 'firing' AND kind = 'threshold'"
+                  + " AND coalesce(last_notified_ms, started_ms) <= ?",
+              rule.name(), now - rule.repeat().toMillis())) {
+        long id = Long.parseLong(a[0]);
+        store.inTransaction(
+            c -> {
+              try (PreparedStatement ps = c.prepareStatement("UPDATE alert SET last_notified_ms = ? WHERE id = ?")) {
+                ps.setLong(1, now);
+                ps.setLong(2, id);
+                return ps.executeUpdate();
+              }
+            });
+        queued += notifyFiring(id, a[1], "threshold", a[4], a[2], a[3], a[4],
+            Instant.ofEpochMilli(Long.parseLong(a[5])), new JsonObject(a[6]), null);
+      }
+    }
+    return queued;
   }
 
   /** When the same source last went to the same target successfully, by the backup log. */
@@ -296,33 +475,42 @@ public final class AlertEngine {
   }
 
   private int resolve(String agent, String kind, String subject, Instant at, Map<String, String> extra) throws SQLException {
+    return resolve(agent, kind, subject, at, extra, null);
+  }
+
+  private int resolve(String agent, String kind, String subject, Instant at, Map<String, String> extra, String name)
+      throws SQLException {
     List<Object[]> open =
         store.inTransaction(
             c -> {
               List<Object[]> out = new ArrayList<>();
               try (PreparedStatement ps =
                   c.prepareStatement(
-                      "SELECT id, subject, severity, started_ms FROM alert WHERE agent = ? AND kind = ?"
-                          + " AND state = 'firing' AND (? IS NULL OR subject = ?)")) {
+                      "SELECT id, subject, severity, started_ms, summary FROM alert WHERE agent = ? AND kind = ?"
+                          + " AND state = 'firing' AND (? IS NULL OR subject = ?) AND (? IS NULL OR name = ?)")) {
                 ps.setString(1, agent);
                 ps.setString(2, kind);
                 ps.setString(3, subject);
                 ps.setString(4, subject);
+                ps.setString(5, name);
+                ps.setString(6, name);
                 try (ResultSet rs = ps.executeQuery()) {
                   while (rs.next()) {
-                    out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4)});
+                    out.add(new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5)});
                   }
                 }
               }
               try (PreparedStatement ps =
                   c.prepareStatement(
                       "UPDATE alert SET state = 'resolved', resolved_ms = ? WHERE agent = ? AND kind = ?"
-                          + " AND state = 'firing' AND (? IS NULL OR subject = ?)")) {
+                          + " AND state = 'firing' AND (? IS NULL OR subject = ?) AND (? IS NULL OR name = ?)")) {
                 ps.setLong(1, at.toEpochMilli());
                 ps.setString(2, agent);
                 ps.setString(3, kind);
                 ps.setString(4, subject);
                 ps.setString(5, subject);
+                ps.setString(6, name);
+                ps.setString(7, name);
                 ps.executeUpdate();
               }
               return out;
@@ -341,7 +529,7 @@ public final class AlertEngine {
         v.put("subject", a[1]);
         v.put("time", messages.time(lang, at));
         v.put("started", messages.time(lang, Instant.ofEpochMilli((Long) a[3])));
-        v.put("title", messages.word(lang, "title." + kind, v));
+        v.put("title", kind.equals("threshold") ? a[4] : messages.word(lang, "title." + kind, v));
         v.put("resolution", messages.word(lang, "resolution." + kind, v));
         v.put("sop", messages.word(lang, "sop." + kind, v));
         v.put("recipientName", to.name() != null ? to.name() : messages.word(lang, "recipient", v));

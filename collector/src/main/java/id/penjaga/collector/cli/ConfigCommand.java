@@ -20,6 +20,13 @@ final class ConfigCommand {
     @Override
     public Integer call() throws Exception {
       CollectorConfig config = parent.main.loadConfig();
+      id.penjaga.collector.config.AlertRules rules =
+          config.alerts().rulesFile() != null
+              ? id.penjaga.collector.config.AlertRules.load(config.alerts().rulesFile())
+              : id.penjaga.collector.config.AlertRules.defaults();
+      if (config.alerts().rulesFile() != null) {
+        System.out.printf("%s: OK (%d threshold rules)%n", config.alerts().rulesFile(), rules.thresholds().size());
+      }
       System.out.printf(
           "%s: OK (listen %s, store %s, %d agents: %s)%n",
           parent.main.configFile,

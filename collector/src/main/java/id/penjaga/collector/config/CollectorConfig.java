@@ -38,7 +38,7 @@ public record CollectorConfig(
     }
     logging = logging != null ? logging : new Logging(null, null);
     recipients = recipients != null ? List.copyOf(recipients) : List.of();
-    alerts = alerts != null ? alerts : new Alerts(null, null, null, null);
+    alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null);
     if (!recipients.isEmpty() && smtp == null) {
       throw new InvalidSetting("recipients", "recipients need an 'smtp' section to send through");
     }
@@ -48,7 +48,8 @@ public record CollectorConfig(
    * Silence that is itself a failure: an agent that stopped reporting, a source without a
    * successful backup for a day and more, no passed restore test for a quarter (SOP 10 step 5).
    */
-  public record Alerts(Duration noHeartbeat, Duration noSuccessfulBackup, Duration noRestoreTest, Duration evaluateEvery) {
+  public record Alerts(
+      Duration noHeartbeat, Duration noSuccessfulBackup, Duration noRestoreTest, Duration evaluateEvery, Path rulesFile) {
     public Alerts {
       noHeartbeat = noHeartbeat != null ? noHeartbeat : Duration.ofMinutes(5);
       noSuccessfulBackup = noSuccessfulBackup != null ? noSuccessfulBackup : Duration.ofHours(26);

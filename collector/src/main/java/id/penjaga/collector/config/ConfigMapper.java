@@ -66,9 +66,21 @@ final class ConfigMapper {
   }
 
   <T> T read(Path file, Class<T> type) throws ConfigException {
+    try {
+      return readText(file, Files.readString(file), type);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file + ": configuration file not found");
+    } catch (MalformedInputException e) {
+      throw new ConfigException(file + ": not UTF-8 text");
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read configuration file: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads YAML {@code text} that came from {@code file} (a path, or a name for messages). */
+  <T> T readText(Path file, String text, Class<T> type) throws ConfigException {
     T value;
     try {
-      String text = Files.readString(file);
       Map<String, JsonLocation> keys = new HashMap<>();
       try (JsonParser p = mapper.createParser(text)) {
         if (p.nextToken() != null) {
@@ -80,10 +92,6 @@ final class ConfigMapper {
       } catch (JsonMappingException e) {
         throw new ConfigException(describe(file, e, keys), e);
       }
-    } catch (NoSuchFileException e) {
-      throw new ConfigException(file + ": configuration file not found");
-    } catch (MalformedInputException e) {
-      throw new ConfigException(file + ": not UTF-8 text");
     } catch (JsonProcessingException e) {
       throw new ConfigException(describe(file, e, Map.of()), e);
     } catch (IOException e) {

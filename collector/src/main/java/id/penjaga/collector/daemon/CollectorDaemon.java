@@ -3,6 +3,7 @@ package id.penjaga.collector.daemon;
 import id.penjaga.collector.alerts.AlertEngine;
 import id.penjaga.collector.alerts.Messages;
 import id.penjaga.collector.alerts.Notifier;
+import id.penjaga.collector.config.AlertRules;
 import id.penjaga.collector.config.CollectorConfig;
 import id.penjaga.collector.housekeeping.Housekeeping;
 import id.penjaga.collector.ingest.AgentTokens;
@@ -80,11 +81,16 @@ public final class CollectorDaemon implements AutoCloseable {
 
     vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
     Router router = Router.router(vertx);
+    AlertRules rules =
+        config.alerts().rulesFile() != null ? AlertRules.load(config.alerts().rulesFile()) : AlertRules.defaults();
     AlertEngine alerts =
         new AlertEngine(
             store,
             config.recipients(),
-            new Messages(java.time.ZoneId.of(config.smtpServer().map(CollectorConfig.Smtp::timezone).orElse("Asia/Jakarta"))));
+            new Messages(java.time.ZoneId.of(config.smtpServer().map(CollectorConfig.Smtp::timezone).orElse("Asia/Jakarta"))),
+            rules);
+    log.info("{} threshold rules{}", rules.thresholds().size(),
+        config.alerts().rulesFile() != null ? " from " + config.alerts().rulesFile() : " (shipped defaults)");
     if (config.smtpServer().isPresent()) {
       notifier = new Notifier(vertx, store, config.smtpServer().get());
       io.micrometer.core.instrument.Gauge.builder("penjaga.notifications.pending", notifier, Notifier::pendingCount)
@@ -103,7 +109,9 @@ public final class CollectorDaemon implements AutoCloseable {
         id ->
             vertx
                 .executeBlocking(
-                    () -> alerts.evaluateStaleness(stale.noHeartbeat(), stale.noSuccessfulBackup(), stale.noRestoreTest()),
+                    () ->
+                        alerts.evaluateStaleness(stale.noHeartbeat(), stale.noSuccessfulBackup(), stale.noRestoreTest())
+                            + alerts.repeatFiring(),
                     false)
                 .onSuccess(n -> {
                   if (n > 0 && mailer != null) {

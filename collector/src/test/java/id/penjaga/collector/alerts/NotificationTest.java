@@ -264,6 +264,80 @@ class NotificationTest {
     assertThat(to("kepala.lpse@example.go.id").stream().filter(m -> subject(m).contains("Tidak ada backup")).count()).isEqualTo(1);
   }
 
+  static JsonObject capacity(String start, String end, double usedMax) {
+    return new JsonObject()
+        .put("period_start", start).put("period_end", end).put("interval_seconds", 60)
+        .put("samples", new io.vertx.core.json.JsonArray()
+            .add(new JsonObject().put("metric", "penjaga_filesystem_used_ratio")
+                .put("labels", new JsonObject().put("mount", "/home").put("fstype", "ext4"))
+                .put("min", usedMax - 0.01).put("avg", usedMax - 0.005).put("max", usedMax).put("last", usedMax).put("count", 15)));
+  }
+
+  @Test
+  void aDiskOverItsLimitForItsDurationFiresOnceRepeatsAndResolvesWithHysteresis() throws Exception {
+    daemon.close();
+    Instant[] now = {Instant.parse("2026-11-25T01:30:00Z")};
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now[0];
+      }
+    };
+    Path rules = dir.resolve("alerts.yaml");
+    Files.writeString(rules, String.join("\n",
+        "thresholds:",
+        "  - name: DiskHampirPenuh",
+        "    metric: penjaga_filesystem_used_ratio",
+        "    above: 0.85",
+        "    clear: 0.80",
+        "    for: 30m",
+        "    repeat: 1h",
+        "    severity: high",
+        "    summary: \"Disk {{mount}} terisi {{value}} (batas {{limit}})\"",
+        ""));
+    Path config = dir.resolve("collector.yaml");
+    Files.writeString(config, Files.readString(config)
+        + "alerts:\n  evaluate-every: 1s\n  no-heartbeat: 1000d\n  no-restore-test: 1000d\n  rules-file: " + rules + "\n");
+    daemon = new CollectorDaemon(CollectorConfig.load(config), "test", clock);
+    daemon.start();
+
+    post("capacity", capacity("2026-11-25T01:00:00Z", "2026-11-25T01:15:00Z", 0.91));
+    Thread.sleep(1500);
+    assertThat(smtp.getReceivedMessages()).as("over the limit for 15 of 30 minutes: not yet").isEmpty();
+    post("capacity", capacity("2026-11-25T01:15:00Z", "2026-11-25T01:30:00Z", 0.93));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 1);
+    MimeMessage fired = to("kepala.lpse@example.go.id").get(0);
+    assertThat(fired.getSubject()).isEqualTo("[Penjaga] GAGAL: Disk /home terisi 93% (batas 85%) - lpse-demo");
+    assertThat(text(fired)).contains("Objek          : fstype=ext4, mount=/home").contains("SOP Pengelolaan Kapasitas");
+
+    // 83%: below the limit but above the clearing level (hysteresis): still firing, no mail.
+    post("capacity", capacity("2026-11-25T01:30:00Z", "2026-11-25T01:45:00Z", 0.83));
+    Thread.sleep(1500);
+    assertThat(to("kepala.lpse@example.go.id")).hasSize(1);
+
+    now[0] = now[0].plus(Duration.ofMinutes(61));     // the repeat interval passes
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 2);
+    assertThat(to("kepala.lpse@example.go.id").get(1).getSubject()).isEqualTo(fired.getSubject());
+
+    post("capacity", capacity("2026-11-25T02:30:00Z", "2026-11-25T02:45:00Z", 0.78));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 3);
+    MimeMessage resolved = to("kepala.lpse@example.go.id").get(2);
+    assertThat(resolved.getSubject()).isEqualTo("[Penjaga] PULIH: Disk /home terisi 93% (batas 85%) - lpse-demo");
+    assertThat(text(resolved)).contains("kembali di dalam batas (78%)");
+    Thread.sleep(1500);
+    assertThat(to("kepala.lpse@example.go.id")).hasSize(3);
+  }
+
   static String subject(MimeMessage m) {
     try {
       return m.getSubject();

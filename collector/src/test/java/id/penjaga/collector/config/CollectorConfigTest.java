@@ -1,6 +1,7 @@
 package id.penjaga.collector.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import id.penjaga.collector.cli.CollectorMain;
 import java.io.ByteArrayOutputStream;
@@ -80,6 +81,29 @@ class CollectorConfigTest {
     Outcome o = check(sample());
     assertThat(o.exit()).isZero();
     assertThat(o.out()).contains("OK").contains("lpse-demo");
+  }
+
+  @Test
+  void theShippedAlertRulesAreTheDefaultsAndBadRulesAreNamed() throws Exception {
+    Path root = Path.of(System.getProperty("penjaga.root", ".."));
+    assertThat(Files.readString(root.resolve("config/alerts.yaml")))
+        .isEqualTo(Files.readString(root.resolve("collector/src/main/resources/default-alerts.yaml")));
+    AlertRules shipped = AlertRules.load(root.resolve("config/alerts.yaml"));
+    assertThat(shipped.thresholds()).extracting(AlertRules.Threshold::name)
+        .contains("DiskHampirPenuh", "MemoriHampirHabis", "SitusSpseTidakDapatDiakses", "ProsesTidakBerjalan");
+    assertThat(AlertRules.defaults()).isEqualTo(shipped);
+    AlertRules.Threshold disk = shipped.thresholds().get(0);
+    assertThat(disk.breached(0.86)).isTrue();
+    assertThat(disk.cleared(0.83)).isFalse();
+    assertThat(disk.cleared(0.80)).isTrue();
+
+    Path bad = write("thresholds:\n  - name: DiskPenuh\n    metric: penjaga_filesystem_used_ratio\n"
+        + "    above: 0.9\n    clear: 0.95\n    summary: x\n");
+    assertThatThrownBy(() -> AlertRules.load(bad)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(":5:").hasMessageContaining("thresholds[0].clear").hasMessageContaining("hysteresis");
+    Path bad2 = write("thresholds:\n  - name: DiskPenuh\n    metric: penjaga_filesystem_used_ratio\n    above: 0.9\n    summary: x\n    fro: 10m\n");
+    assertThatThrownBy(() -> AlertRules.load(bad2)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(":6:").hasMessageContaining("did you mean 'for'?");
   }
 
   @Test
