@@ -541,21 +541,47 @@ public final class AlertEngine {
     return n;
   }
 
+  /**
+   * Why an alert's e-mail is held back, or null: an active silence covering it, or (inhibition)
+   * its agent has stopped reporting, when that alert already says all there is to say.
+   */
+  private String suppression(long alertId) throws SQLException {
+    List<String[]> a = query("SELECT agent, name FROM alert WHERE id = ?", alertId);
+    if (a.isEmpty()) {
+      return null;
+    }
+    String agent = a.get(0)[0];
+    String name = a.get(0)[1];
+    Silences.Silence s = new Silences(store).covering(agent, name);
+    if (s != null) {
+      return "silence " + s.id() + " by " + s.createdBy() + ": " + s.comment();
+    }
+    if (!name.equals("AgenTidakMelapor")
+        && !query("SELECT 1 FROM alert WHERE agent = ? AND name = 'AgenTidakMelapor' AND state = 'firing'", agent).isEmpty()) {
+      return "inhibited: agent " + agent + " is not reporting";
+    }
+    return null;
+  }
+
   private void queue(long alertId, String event, String to, Messages.Mail mail) throws SQLException {
     long now = store.clock().millis();
+    String suppressed = suppression(alertId);
     store.inTransaction(
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO notification (alert_id, event, recipient, subject, body, status, created_ms,"
-                      + " next_attempt_ms) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)")) {
+                      + " next_attempt_ms, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setLong(1, alertId);
             ps.setString(2, event);
             ps.setString(3, to);
             ps.setString(4, mail.subject());
             ps.setString(5, mail.body());
-            ps.setLong(6, now);
+            // A silenced e-mail is kept as written, marked, and not sent.
+            ps.setString(6, suppressed == null ? "pending" : "suppressed");
             ps.setLong(7, now);
+            ps.setLong(8, now);
+            ps.setString(9, suppressed);
             return ps.executeUpdate();
           }
         });

@@ -264,6 +264,38 @@ class NotificationTest {
     assertThat(to("kepala.lpse@example.go.id").stream().filter(m -> subject(m).contains("Tidak ada backup")).count()).isEqualTo(1);
   }
 
+  @Test
+  void aSilenceHoldsBackTheMailsItCoversAndEndsWhenExpired() throws Exception {
+    Path config = dir.resolve("collector.yaml");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.out;
+    System.setOut(new java.io.PrintStream(out, true));
+    int rc;
+    try {
+      rc = id.penjaga.collector.cli.CollectorMain.execute("-c", config.toString(), "silence", "add", "--agent", "lpse-demo",
+          "--alert", "BackupGagal", "--for", "2h", "--comment", "disk USB sedang diganti", "--by", "admin");
+    } finally {
+      System.setOut(old);
+    }
+    assertThat(rc).as(out.toString()).isZero();
+    assertThat(out.toString()).startsWith("silence 1: agent lpse-demo, alert BackupGagal");
+
+    post("failure", failure("backup", "No space left on device"));
+    post("failure", failure("restore-test", "restore test failed: /2026/a.pdf differs"));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 1);
+    Thread.sleep(1500);
+    assertThat(to("kepala.lpse@example.go.id")).hasSize(1);
+    assertThat(to("kepala.lpse@example.go.id").get(0).getSubject()).contains("Uji restore gagal");
+
+    assertThat(id.penjaga.collector.cli.CollectorMain.execute("-c", config.toString(), "silence", "expire", "1")).isZero();
+    post("failure", failure("backup", "No space left on device"));
+    await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 2);
+    assertThat(to("kepala.lpse@example.go.id").get(1).getSubject()).contains("Backup gagal");
+    // Silencing everything at once is refused.
+    assertThat(id.penjaga.collector.cli.CollectorMain.execute("-c", config.toString(), "silence", "add", "--for", "1h",
+        "--comment", "x")).isEqualTo(2);
+  }
+
   static JsonObject capacity(String start, String end, double usedMax) {
     return new JsonObject()
         .put("period_start", start).put("period_end", end).put("interval_seconds", 60)

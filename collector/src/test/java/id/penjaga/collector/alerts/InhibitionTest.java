@@ -1,0 +1,75 @@
+package id.penjaga.collector.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import id.penjaga.collector.config.CollectorConfig;
+import id.penjaga.collector.store.ReportStore;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An agent that stopped reporting: its other alerts are recorded, their e-mails held back. */
+class InhibitionTest {
+  @TempDir Path dir;
+
+  @Test
+  void anAgentDownHoldsBackItsOtherAlertsMails() throws Exception {
+    Instant[] now = {Instant.parse("2026-11-25T01:00:00Z")};
+    Clock clock = new Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now[0];
+      }
+    };
+    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+      AlertEngine engine =
+          new AlertEngine(
+              store,
+              List.of(new CollectorConfig.Recipient("kepala@x.id", List.of("high"), "id", null)),
+              new Messages(ZoneOffset.ofHours(7)));
+      JsonObject hb = report(1, "heartbeat", new JsonObject().put("hostname", "h").put("started_at", "x").put("uptime_seconds", 1));
+      store.insert(new ReportStore.IncomingReport("lpse-demo", 1, "heartbeat", 1, "t", "v", hb.encode()));
+      now[0] = now[0].plus(Duration.ofMinutes(10));
+      assertThat(engine.evaluateStaleness(Duration.ofMinutes(5), Duration.ofDays(100), Duration.ofDays(1000))).isEqualTo(1);
+      // A failure that was on its way arrives late: recorded, not mailed.
+      engine.onReports(List.of(report(2, "failure", new JsonObject().put("kind", "backup").put("source", "db")
+          .put("target_name", "main").put("occurred_at", "2026-11-25T01:02:00Z").put("reason", "disk full"))));
+      List<String> rows = new ArrayList<>();
+      store.inTransaction(c -> {
+        try (ResultSet rs = c.createStatement().executeQuery(
+            "SELECT a.name, n.status, coalesce(n.suppressed, '') FROM notification n JOIN alert a ON a.id = n.alert_id ORDER BY n.id")) {
+          while (rs.next()) {
+            rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+          }
+        }
+        return null;
+      });
+      assertThat(rows).containsExactly(
+          "AgenTidakMelapor pending ",
+          "BackupGagal suppressed inhibited: agent lpse-demo is not reporting");
+    }
+  }
+
+  static JsonObject report(long seq, String type, JsonObject body) {
+    return new JsonObject().put("schema_version", 1).put("agent", "lpse-demo").put("seq", seq).put("type", type)
+        .put("time", "2026-11-25T01:00:00Z").put("body", body);
+  }
+}
