@@ -32,6 +32,13 @@ public final class AlertEngine {
   private final List<CollectorConfig.Recipient> recipients;
   private final Messages messages;
   private final List<AlertRules.Threshold> thresholds;
+  private volatile int forecastDays = 14;
+
+  /** Fire when a file system is predicted full within this many days (0: off). */
+  public AlertEngine forecastDays(int days) {
+    this.forecastDays = days;
+    return this;
+  }
 
   public AlertEngine(ReportStore store, List<CollectorConfig.Recipient> recipients, Messages messages) {
     this(store, recipients, messages, new AlertRules(List.of()));
@@ -186,7 +193,10 @@ public final class AlertEngine {
                 time(body.getString("finished_at"), r), Map.of("snapshot", shortId(body.getString("snapshot_id"))));
           }
         }
-        case "capacity" -> queued += onCapacity(agent, seq, body);
+        case "capacity" -> {
+          queued += onCapacity(agent, seq, body);
+          queued += forecast(agent, seq, body);
+        }
         case "restore-test" -> {
           if ("pass".equals(body.getString("result"))) {
             queued += resolve(agent, "restore-test", null, time(body.getString("finished_at"), r), Map.of());
@@ -358,6 +368,82 @@ public final class AlertEngine {
       }
     }
     return queued;
+  }
+
+  /**
+   * Forecast: for each file system in the record, a straight line through its available bytes over
+   * the last 7 days and over the last 30 (least squares on the capacity records, at least a day of
+   * them); when either
+   * reaches zero within {@code forecastDays}, a DiskPenuhDiperkirakan alert fires; it resolves when
+   * both lines give more than that again.
+   */
+  private int forecast(String agent, long seq, JsonObject body) throws SQLException {
+    if (forecastDays <= 0) {
+      return 0;
+    }
+    Instant end = Instant.parse(body.getString("period_end"));
+    int queued = 0;
+    for (Object o : body.getJsonArray("samples", new JsonArray())) {
+      if (!(o instanceof JsonObject sample) || !"penjaga_filesystem_avail_bytes".equals(sample.getString("metric"))) {
+        continue;
+      }
+      JsonObject labels = sample.getJsonObject("labels", new JsonObject());
+      String mount = labels.getString("mount", "");
+      double days = Math.min(daysToFull(agent, mount, end, 7), daysToFull(agent, mount, end, 30));
+      String subject = series(labels);
+      boolean firing =
+          !query("SELECT 1 FROM alert WHERE agent = ? AND name = 'DiskPenuhDiperkirakan' AND subject = ? AND state = 'firing'",
+                  agent, subject)
+              .isEmpty();
+      if (days <= forecastDays && !firing) {
+        String title = "Disk " + mount + " diperkirakan penuh dalam " + (int) Math.ceil(days) + " hari";
+        queued += fire(agent, seq, "threshold", "DiskPenuhDiperkirakan", title, subject, "medium", title, end,
+            new JsonObject().put("mount", mount).put("days_to_full", days).put("avail_bytes", sample.getDouble("last")));
+      } else if (days > forecastDays && firing) {
+        queued += resolve(agent, "threshold", subject, end,
+            Map.of("value", Double.isInfinite(days) ? "tidak berkurang" : (int) days + " hari"), "DiskPenuhDiperkirakan");
+      }
+    }
+    return queued;
+  }
+
+  /** Days until the line through the last {@code window} days of available bytes reaches zero. */
+  private double daysToFull(String agent, String mount, Instant end, int window) throws SQLException {
+    List<String[]> points =
+        query(
+            "SELECT json_extract(r.body, '$.body.period_end'), json_extract(s.value, '$.last')"
+                + " FROM report r, json_each(json_extract(r.body, '$.body.samples')) s"
+                + " WHERE r.agent = ? AND r.type = 'capacity'"
+                + " AND json_extract(s.value, '$.metric') = 'penjaga_filesystem_avail_bytes'"
+                + " AND json_extract(s.value, '$.labels.mount') = ?"
+                + " AND json_extract(r.body, '$.body.period_end') >= ? AND json_extract(r.body, '$.body.period_end') <= ?",
+            agent, mount, end.minus(java.time.Duration.ofDays(window)).toString(), end.toString());
+    int n = points.size();
+    if (n < 2) {
+      return Double.POSITIVE_INFINITY;
+    }
+    double[] t = new double[n];
+    double[] y = new double[n];
+    for (int i = 0; i < n; i++) {
+      t[i] = Instant.parse(points.get(i)[0]).getEpochSecond() / 86400.0;
+      y[i] = Double.parseDouble(points.get(i)[1]);
+    }
+    double mt = java.util.Arrays.stream(t).average().orElse(0);
+    double my = java.util.Arrays.stream(y).average().orElse(0);
+    double sxy = 0;
+    double sxx = 0;
+    for (int i = 0; i < n; i++) {
+      sxy += (t[i] - mt) * (y[i] - my);
+      sxx += (t[i] - mt) * (t[i] - mt);
+    }
+    double span = java.util.Arrays.stream(t).max().orElse(0) - java.util.Arrays.stream(t).min().orElse(0);
+    if (span < 1.0 || sxy >= 0) {
+      return Double.POSITIVE_INFINITY; // less than a day of points, or not shrinking
+    }
+    double slope = sxy / sxx; // bytes per day, negative
+    double now = end.getEpochSecond() / 86400.0;
+    double availNow = my + slope * (now - mt);
+    return Math.max(0, availNow / -slope);
   }
 
   private static boolean matches(Map<String, String> want, JsonObject labels) {

@@ -38,7 +38,7 @@ public record CollectorConfig(
     }
     logging = logging != null ? logging : new Logging(null, null);
     recipients = recipients != null ? List.copyOf(recipients) : List.of();
-    alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null);
+    alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null);
     if (!recipients.isEmpty() && smtp == null) {
       throw new InvalidSetting("recipients", "recipients need an 'smtp' section to send through");
     }
@@ -49,8 +49,17 @@ public record CollectorConfig(
    * successful backup for a day and more, no passed restore test for a quarter (SOP 10 step 5).
    */
   public record Alerts(
-      Duration noHeartbeat, Duration noSuccessfulBackup, Duration noRestoreTest, Duration evaluateEvery, Path rulesFile) {
+      Duration noHeartbeat,
+      Duration noSuccessfulBackup,
+      Duration noRestoreTest,
+      Duration evaluateEvery,
+      Path rulesFile,
+      Integer forecastDays) {
     public Alerts {
+      forecastDays = forecastDays != null ? forecastDays : 14;
+      if (forecastDays < 0) {
+        throw new InvalidSetting("forecast-days", "must be 0 (off) or more");
+      }
       noHeartbeat = noHeartbeat != null ? noHeartbeat : Duration.ofMinutes(5);
       noSuccessfulBackup = noSuccessfulBackup != null ? noSuccessfulBackup : Duration.ofHours(26);
       noRestoreTest = noRestoreTest != null ? noRestoreTest : Duration.ofDays(92);

@@ -88,7 +88,8 @@ public final class CollectorDaemon implements AutoCloseable {
             store,
             config.recipients(),
             new Messages(java.time.ZoneId.of(config.smtpServer().map(CollectorConfig.Smtp::timezone).orElse("Asia/Jakarta"))),
-            rules);
+            rules)
+        .forecastDays(config.alerts().forecastDays());
     log.info("{} threshold rules{}", rules.thresholds().size(),
         config.alerts().rulesFile() != null ? " from " + config.alerts().rulesFile() : " (shipped defaults)");
     if (config.smtpServer().isPresent()) {

@@ -296,6 +296,30 @@ class NotificationTest {
         "--comment", "x")).isEqualTo(2);
   }
 
+  @Test
+  void aDiskForecastToFillWithinTwoWeeksFires() throws Exception {
+    Instant t = Instant.parse("2026-11-20T00:00:00Z");
+    double avail = 100.0 * (1L << 30);
+    for (int i = 0; i < 13; i++) {   // every 6 hours for 3 days, 10 GiB a day less
+      Instant end = t.plus(Duration.ofHours(6L * i));
+      double a = avail - 10.0 * (1L << 30) * i / 4;
+      post("capacity", new JsonObject()
+          .put("period_start", end.minus(Duration.ofMinutes(15)).toString()).put("period_end", end.toString())
+          .put("interval_seconds", 60)
+          .put("samples", new io.vertx.core.json.JsonArray().add(new JsonObject()
+              .put("metric", "penjaga_filesystem_avail_bytes").put("labels", new JsonObject().put("mount", "/data").put("fstype", "ext4"))
+              .put("min", a).put("avg", a).put("max", a).put("last", a).put("count", 15))));
+    }
+    await(Duration.ofSeconds(15), () -> to("operator@example.go.id").size() == 1);
+    // After a day of points: 90 GiB left, 10 GiB a day: full in 9 days; medium, so to those who
+    // asked for medium.
+    assertThat(to("operator@example.go.id").get(0).getSubject())
+        .isEqualTo("[Penjaga] WARNING: Disk /data diperkirakan penuh dalam 9 hari - lpse-demo");
+    Thread.sleep(1000);
+    assertThat(to("operator@example.go.id")).hasSize(1);
+    assertThat(to("kepala.lpse@example.go.id")).isEmpty();
+  }
+
   static JsonObject capacity(String start, String end, double usedMax) {
     return new JsonObject()
         .put("period_start", start).put("period_end", end).put("interval_seconds", 60)
