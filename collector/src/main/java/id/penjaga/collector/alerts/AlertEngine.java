@@ -470,39 +470,28 @@ public final class AlertEngine {
   }
 
   private long pendingSince(String agent, String rule, String series, long start) throws SQLException {
-    return store.inTransaction(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO threshold_state (agent, rule, series, pending_since_ms) VALUES (?, ?, ?, ?)"
-                      + " ON CONFLICT (agent, rule, series) DO NOTHING")) {
-            ps.setString(1, agent);
-            ps.setString(2, rule);
-            ps.setString(3, series);
-            ps.setLong(4, start);
-            ps.executeUpdate();
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT pending_since_ms FROM threshold_state WHERE agent = ? AND rule = ? AND series = ?")) {
-            ps.setString(1, agent);
-            ps.setString(2, rule);
-            ps.setString(3, series);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getLong(1);
-            }
-          }
-        });
+    update(
+        "INSERT INTO threshold_state (agent, rule, series, pending_since_ms) VALUES (?, ?, ?, ?)"
+            + " ON CONFLICT (agent, rule, series) DO NOTHING",
+        agent, rule, series, start);
+    return Long.parseLong(
+        query("SELECT CAST(pending_since_ms AS TEXT) FROM threshold_state WHERE agent = ? AND rule = ? AND series = ?",
+                agent, rule, series)
+            .get(0)[0]);
   }
 
   private void clearPending(String agent, String rule, String series) throws SQLException {
-    store.inTransaction(
+    update("DELETE FROM threshold_state WHERE agent = ? AND rule = ? AND series = ?", agent, rule, series);
+  }
+
+  /** One statement that changes the store, in its own transaction. */
+  private int update(String sql, Object... params) throws SQLException {
+    return store.inTransaction(
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("DELETE FROM threshold_state WHERE agent = ? AND rule = ? AND series = ?")) {
-            ps.setString(1, agent);
-            ps.setString(2, rule);
-            ps.setString(3, series);
+          try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+              ps.setObject(i + 1, params[i]);
+            }
             return ps.executeUpdate();
           }
         });
@@ -523,14 +512,7 @@ public final class AlertEngine {
                   + " AND coalesce(last_notified_ms, started_ms) <= ?",
               rule.name(), now - rule.repeat().toMillis())) {
         long id = Long.parseLong(a[0]);
-        store.inTransaction(
-            c -> {
-              try (PreparedStatement ps = c.prepareStatement("UPDATE alert SET last_notified_ms = ? WHERE id = ?")) {
-                ps.setLong(1, now);
-                ps.setLong(2, id);
-                return ps.executeUpdate();
-              }
-            });
+        update("UPDATE alert SET last_notified_ms = ? WHERE id = ?", now, id);
         queued += notifyFiring(id, a[1], "threshold", a[4], a[2], a[3], a[4],
             Instant.ofEpochMilli(Long.parseLong(a[5])), new JsonObject(a[6]), null);
       }
@@ -652,24 +634,11 @@ public final class AlertEngine {
   private void queue(long alertId, String event, String to, Messages.Mail mail) throws SQLException {
     long now = store.clock().millis();
     String suppressed = suppression(alertId);
-    store.inTransaction(
-        c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO notification (alert_id, event, recipient, subject, body, status, created_ms,"
-                      + " next_attempt_ms, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setLong(1, alertId);
-            ps.setString(2, event);
-            ps.setString(3, to);
-            ps.setString(4, mail.subject());
-            ps.setString(5, mail.body());
-            // A silenced e-mail is kept as written, marked, and not sent.
-            ps.setString(6, suppressed == null ? "pending" : "suppressed");
-            ps.setLong(7, now);
-            ps.setLong(8, now);
-            ps.setString(9, suppressed);
-            return ps.executeUpdate();
-          }
-        });
+    // A silenced e-mail is kept as written, marked, and not sent.
+    update(
+        "INSERT INTO notification (alert_id, event, recipient, subject, body, status, created_ms,"
+            + " next_attempt_ms, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        alertId, event, to, mail.subject(), mail.body(), suppressed == null ? "pending" : "suppressed", now, now,
+        suppressed);
   }
 }

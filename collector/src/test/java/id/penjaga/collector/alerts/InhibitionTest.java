@@ -7,7 +7,6 @@ import id.penjaga.collector.store.ReportStore;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.sql.ResultSet;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -22,23 +21,7 @@ class InhibitionTest {
 
   @Test
   void anAgentDownHoldsBackItsOtherAlertsMails() throws Exception {
-    Instant[] now = {Instant.parse("2026-11-25T01:00:00Z")};
-    Clock clock = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now[0];
-      }
-    };
+    id.penjaga.collector.MutableClock clock = new id.penjaga.collector.MutableClock(Instant.parse("2026-11-25T01:00:00Z"));
     try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
       AlertEngine engine =
           new AlertEngine(
@@ -47,7 +30,7 @@ class InhibitionTest {
               new Messages(ZoneOffset.ofHours(7)));
       JsonObject hb = report(1, "heartbeat", new JsonObject().put("hostname", "h").put("started_at", "x").put("uptime_seconds", 1));
       store.insert(new ReportStore.IncomingReport("lpse-demo", 1, "heartbeat", 1, "t", "v", hb.encode()));
-      now[0] = now[0].plus(Duration.ofMinutes(10));
+      clock.advance(Duration.ofMinutes(10));
       assertThat(engine.evaluateStaleness(Duration.ofMinutes(5), Duration.ofDays(100), Duration.ofDays(1000))).isEqualTo(1);
       // A failure that was on its way arrives late: recorded, not mailed.
       engine.onReports(List.of(report(2, "failure", new JsonObject().put("kind", "backup").put("source", "db")

@@ -216,23 +216,7 @@ class NotificationTest {
   void silenceIsNoticedAndMailedThenResolved() throws Exception {
     // A collector whose clock the test moves: the agent reported, then went quiet.
     daemon.close();
-    Instant[] now = {Instant.parse("2026-11-25T01:00:00Z")};
-    Clock clock = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now[0];
-      }
-    };
+    id.penjaga.collector.MutableClock clock = new id.penjaga.collector.MutableClock(Instant.parse("2026-11-25T01:00:00Z"));
     Path config = dir.resolve("collector.yaml");
     Files.writeString(config, Files.readString(config) + "alerts:\n  evaluate-every: 1s\n");
     daemon = new CollectorDaemon(CollectorConfig.load(config), "test", clock);
@@ -243,7 +227,7 @@ class NotificationTest {
     Thread.sleep(2500);
     assertThat(smtp.getReceivedMessages()).isEmpty();
 
-    now[0] = now[0].plus(Duration.ofMinutes(6));   // no heartbeat for 6 minutes
+    clock.advance(Duration.ofMinutes(6));   // no heartbeat for 6 minutes
     await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 1);
     MimeMessage silent = to("kepala.lpse@example.go.id").get(0);
     assertThat(silent.getSubject()).isEqualTo("[Penjaga] GAGAL: Agen Penjaga tidak melapor - lpse-demo");
@@ -253,10 +237,10 @@ class NotificationTest {
     await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 2);
     assertThat(to("kepala.lpse@example.go.id").get(1).getSubject()).isEqualTo("[Penjaga] PULIH: Agen Penjaga tidak melapor - lpse-demo");
 
-    now[0] = now[0].plus(Duration.ofHours(27));    // a day and more without a good backup (the agent still reports)
+    clock.advance(Duration.ofHours(27));    // a day and more without a good backup (the agent still reports)
     post("heartbeat", new JsonObject().put("hostname", "lpse").put("started_at", "2026-11-25T01:05:00Z").put("uptime_seconds", 2));
     await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").stream().anyMatch(m -> subject(m).contains("Tidak ada backup yang berhasil")));
-    now[0] = now[0].plus(Duration.ofDays(92));     // and a quarter without a restore test
+    clock.advance(Duration.ofDays(92));     // and a quarter without a restore test
     post("heartbeat", new JsonObject().put("hostname", "lpse").put("started_at", "2026-11-25T01:05:00Z").put("uptime_seconds", 3));
     await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").stream().anyMatch(m -> subject(m).contains("Uji restore terlambat")));
     // Each fired once, not at every evaluation.
@@ -332,23 +316,7 @@ class NotificationTest {
   @Test
   void aDiskOverItsLimitForItsDurationFiresOnceRepeatsAndResolvesWithHysteresis() throws Exception {
     daemon.close();
-    Instant[] now = {Instant.parse("2026-11-25T01:30:00Z")};
-    Clock clock = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return now[0];
-      }
-    };
+    id.penjaga.collector.MutableClock clock = new id.penjaga.collector.MutableClock(Instant.parse("2026-11-25T01:30:00Z"));
     Path rules = dir.resolve("alerts.yaml");
     Files.writeString(rules, String.join("\n",
         "thresholds:",
@@ -381,7 +349,7 @@ class NotificationTest {
     Thread.sleep(1500);
     assertThat(to("kepala.lpse@example.go.id")).hasSize(1);
 
-    now[0] = now[0].plus(Duration.ofMinutes(61));     // the repeat interval passes
+    clock.advance(Duration.ofMinutes(61));     // the repeat interval passes
     await(Duration.ofSeconds(15), () -> to("kepala.lpse@example.go.id").size() == 2);
     assertThat(to("kepala.lpse@example.go.id").get(1).getSubject()).isEqualTo(fired.getSubject());
 
