@@ -56,6 +56,7 @@ public final class AlertEngine {
   static String severity(String kind) {
     return switch (kind) {
       case "backup", "restore-test", "missed-run", "check", "no-heartbeat", "no-backup", "no-restore-test" -> "high";
+      case "no-log-analysis" -> "medium";
       default -> "medium";
     };
   }
@@ -72,6 +73,7 @@ public final class AlertEngine {
       case "no-heartbeat" -> "AgenTidakMelapor";
       case "no-backup" -> "BackupTidakBerjalan";
       case "no-restore-test" -> "UjiRestoreTerlambat";
+      case "no-log-analysis" -> "AnalisisLogTerlambat";
       default -> "KegagalanAgen";
     };
   }
@@ -85,6 +87,14 @@ public final class AlertEngine {
    */
   public int evaluateStaleness(
       java.time.Duration noHeartbeat, java.time.Duration noBackup, java.time.Duration noRestoreTest)
+      throws SQLException {
+    return evaluateStaleness(noHeartbeat, noBackup, noRestoreTest, null);
+  }
+
+  /** As above, and an agent that analyses logs but has not for longer than {@code noLogAnalysis}. */
+  public int evaluateStaleness(
+      java.time.Duration noHeartbeat, java.time.Duration noBackup, java.time.Duration noRestoreTest,
+      java.time.Duration noLogAnalysis)
       throws SQLException {
     long now = store.clock().millis();
     int queued = 0;
@@ -121,6 +131,17 @@ public final class AlertEngine {
           lastPass == null ? "no passed restore test recorded since the agent first reported"
               : "no passed restore test since " + lastPass,
           Instant.ofEpochMilli(now), new JsonObject().put("last_pass", lastPass));
+      if (noLogAnalysis != null) {
+        // Only agents that keep logs send analyses: the first one makes the rule apply.
+        List<String[]> la =
+            query("SELECT max(json_extract(body, '$.body.finished_at')) FROM report WHERE agent = ? AND type = 'log-analysis'", agent);
+        String last = la.isEmpty() ? null : la.get(0)[0];
+        if (last != null) {
+          queued += stale(agent, "no-log-analysis", "log-analysis",
+              now - Instant.parse(last).toEpochMilli() > noLogAnalysis.toMillis(),
+              "no log analysis since " + last, Instant.ofEpochMilli(now), new JsonObject().put("last_analysis", last));
+        }
+      }
     }
     return queued;
   }

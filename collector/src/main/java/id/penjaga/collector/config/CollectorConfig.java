@@ -38,7 +38,7 @@ public record CollectorConfig(
     }
     logging = logging != null ? logging : new Logging(null, null);
     recipients = recipients != null ? List.copyOf(recipients) : List.of();
-    alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null);
+    alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null, null);
     if (!recipients.isEmpty() && smtp == null) {
       throw new InvalidSetting("recipients", "recipients need an 'smtp' section to send through");
     }
@@ -54,8 +54,10 @@ public record CollectorConfig(
       Duration noRestoreTest,
       Duration evaluateEvery,
       Path rulesFile,
-      Integer forecastDays) {
+      Integer forecastDays,
+      Duration noLogAnalysis) {
     public Alerts {
+      noLogAnalysis = noLogAnalysis != null ? noLogAnalysis : Duration.ofDays(8);
       forecastDays = forecastDays != null ? forecastDays : 14;
       if (forecastDays < 0) {
         throw new InvalidSetting("forecast-days", "must be 0 (off) or more");

@@ -111,7 +111,8 @@ public final class CollectorDaemon implements AutoCloseable {
             vertx
                 .executeBlocking(
                     () ->
-                        alerts.evaluateStaleness(stale.noHeartbeat(), stale.noSuccessfulBackup(), stale.noRestoreTest())
+                        alerts.evaluateStaleness(
+                                stale.noHeartbeat(), stale.noSuccessfulBackup(), stale.noRestoreTest(), stale.noLogAnalysis())
                             + alerts.repeatFiring(),
                     false)
                 .onSuccess(n -> {

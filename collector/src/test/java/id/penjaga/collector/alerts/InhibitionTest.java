@@ -51,6 +51,35 @@ class InhibitionTest {
     }
   }
 
+  @Test
+  void anAgentThatAnalysesLogsAndStopsFiresLogAnalysisOverdue() throws Exception {
+    id.penjaga.collector.MutableClock clock = new id.penjaga.collector.MutableClock(Instant.parse("2026-11-25T01:00:00Z"));
+    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+      AlertEngine engine =
+          new AlertEngine(store, List.of(new CollectorConfig.Recipient("k@x.id", List.of("medium"), "id", null)),
+              new Messages(ZoneOffset.ofHours(7)));
+      JsonObject la = report(1, "log-analysis", new JsonObject().put("started_at", "2026-11-25T00:59:00Z")
+          .put("finished_at", "2026-11-25T01:00:00Z").put("mode", "since-last").put("sets", new io.vertx.core.json.JsonArray())
+          .put("findings", new io.vertx.core.json.JsonArray()));
+      store.insert(new ReportStore.IncomingReport("lpse-demo", 1, "log-analysis", 1, "t", "v", la.encode()));
+      Duration never = Duration.ofDays(1000);
+      assertThat(engine.evaluateStaleness(never, never, never, Duration.ofDays(8))).isZero();
+      clock.advance(Duration.ofDays(9));
+      assertThat(engine.evaluateStaleness(never, never, never, Duration.ofDays(8))).isEqualTo(1);
+      assertThat(engine.evaluateStaleness(never, never, never, Duration.ofDays(8))).as("fires once").isZero();
+      List<String> names = new ArrayList<>();
+      store.inTransaction(c -> {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT name, subject, state FROM alert")) {
+          while (rs.next()) {
+            names.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3));
+          }
+        }
+        return null;
+      });
+      assertThat(names).containsExactly("AnalisisLogTerlambat log-analysis firing");
+    }
+  }
+
   static JsonObject report(long seq, String type, JsonObject body) {
     return new JsonObject().put("schema_version", 1).put("agent", "lpse-demo").put("seq", seq).put("type", type)
         .put("time", "2026-11-25T01:00:00Z").put("body", body);
