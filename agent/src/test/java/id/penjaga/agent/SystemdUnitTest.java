@@ -135,7 +135,9 @@ class SystemdUnitTest {
     assertThat(m.find()).as("exposure level in:%n%s", r.output()).isTrue();
     double score = Double.parseDouble(m.group(1));
     System.out.println("== " + unit + ": exposure level " + score + " (0 best, 10 worst)");
-    assertThat(score).isBetween(0.0, 10.0);
+    // The limits the security issue sets: the agent reads the upload tree, runs pg_dump and reaches
+    // its targets; the collector needs far less.
+    assertThat(score).isBetween(0.0, unit.contains("agent") ? 4.5 : 2.5);
   }
 
   @ParameterizedTest

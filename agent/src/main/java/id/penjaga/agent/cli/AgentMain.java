@@ -32,6 +32,7 @@ import picocli.CommandLine.ScopeType;
       LogsCommand.class,
       AnalyzeLogsCommand.class,
       SampleCommand.class,
+      KeyCommand.class,
       CheckCommand.class,
       ForgetCommand.class,
       CommandLine.HelpCommand.class

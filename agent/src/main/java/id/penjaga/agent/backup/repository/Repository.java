@@ -59,6 +59,8 @@ public final class Repository implements AutoCloseable {
   private PackBuilder currentPack;
   private final List<List<PackedBlob>> unindexedPacks = new ArrayList<>();
   private final Stats stats = new Stats();
+  /** The key slot this repository was opened (or created) with. */
+  private String keySlotId;
   private final java.util.concurrent.ExecutorService uploader =
       java.util.concurrent.Executors.newSingleThreadExecutor(
           r -> {
@@ -155,7 +157,9 @@ public final class Repository implements AutoCloseable {
     backend.save(FileKind.KEY, HexFormat.of().formatHex(slotId), slot.toJson());
     // The config comes last: a repository is there only once its key is.
     backend.save(FileKind.CONFIG, "config", key.sealer().seal(config.toJson(), "config"));
-    return new Repository(backend, key, config, clock);
+    Repository repo = new Repository(backend, key, config, clock);
+    repo.keySlotId = HexFormat.of().formatHex(slotId);
+    return repo;
   }
 
   /** Opens a repository with a password and loads its index. */
@@ -193,6 +197,7 @@ public final class Repository implements AutoCloseable {
             "repository format version " + config.version() + " is not supported by this agent");
       }
       Repository repo = new Repository(backend, key, config, clock);
+      repo.keySlotId = slotName;
       repo.loadIndex();
       return repo;
     }
@@ -206,6 +211,59 @@ public final class Repository implements AutoCloseable {
 
   public Backend backend() {
     return backend;
+  }
+
+  /** A key slot as listed: its id, when and where it was made, and whether it opened this session. */
+  public record KeyInfo(String id, String created, String host, String user, boolean current) {}
+
+  public List<KeyInfo> keySlots() throws IOException {
+    List<KeyInfo> out = new ArrayList<>();
+    for (String id : backend.list(FileKind.KEY)) {
+      KeySlot slot = KeySlot.fromJson(backend.load(FileKind.KEY, id));
+      out.add(new KeyInfo(id, slot.created(), slot.host(), slot.user(), id.equals(keySlotId)));
+    }
+    out.sort(java.util.Comparator.comparing(KeyInfo::created));
+    return out;
+  }
+
+  /**
+   * Adds a key slot for another password: the same master key wrapped anew, so no data is
+   * re-uploaded. Returns the new slot's id.
+   */
+  public String addKeySlot(char[] password, int scryptN) throws IOException {
+    if (password.length == 0) {
+      throw new RepositoryException("the new password is empty");
+    }
+    byte[] slotId = new byte[16];
+    new SecureRandom().nextBytes(slotId);
+    String id = HexFormat.of().formatHex(slotId);
+    backend.save(FileKind.KEY, id, KeySlot.create(key, password, scryptN).toJson());
+    return id;
+  }
+
+  /**
+   * Removes a key slot (an old password). The slot that opened this session and the last slot
+   * are kept: a repository nobody can open is lost.
+   */
+  public void removeKeySlot(String id) throws IOException {
+    List<String> slots = backend.list(FileKind.KEY);
+    List<String> matches = slots.stream().filter(s -> s.startsWith(id)).toList();
+    if (matches.isEmpty()) {
+      throw new RepositoryException("no key slot " + id);
+    }
+    if (matches.size() > 1) {
+      throw new RepositoryException("key slot id " + id + " is ambiguous: give more digits");
+    }
+    String full = matches.get(0);
+    if (full.equals(keySlotId)) {
+      throw new RepositoryException(
+          "key slot " + full.substring(0, 8) + " is the one this password opens; open the repository with"
+              + " another password to remove it");
+    }
+    if (slots.size() <= 1) {
+      throw new RepositoryException("the last key slot cannot be removed");
+    }
+    backend.remove(FileKind.KEY, full);
   }
 
   public String id() {
