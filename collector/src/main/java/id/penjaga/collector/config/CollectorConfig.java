@@ -146,8 +146,13 @@ public record CollectorConfig(
       String store,
       DataSize maxReportSize,
       Duration keepHeartbeats,
-      CronSchedule housekeeping) {
+      CronSchedule housekeeping,
+      Integer rateLimit) {
     public Server {
+      rateLimit = rateLimit != null ? rateLimit : 20;
+      if (rateLimit < 1) {
+        throw new InvalidSetting("rate-limit", "must be at least 1 request a second");
+      }
       listen = listen != null ? listen : new HostPort("127.0.0.1", 8470);
       store = store != null ? store : "/var/lib/penjaga/collector/collector.db";
       if (store.startsWith("jdbc:") && !store.startsWith("jdbc:sqlite:")) {

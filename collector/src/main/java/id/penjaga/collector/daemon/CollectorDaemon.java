@@ -128,6 +128,7 @@ public final class CollectorDaemon implements AutoCloseable {
             ReportValidator.bundled(),
             config.collector().maxReportSize().bytes(),
             registry)
+        .rateLimit(config.collector().rateLimit())
         .onStored(
             reports -> {
               if (alerts.onReports(reports) > 0 && mailer != null) {

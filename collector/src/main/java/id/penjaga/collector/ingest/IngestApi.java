@@ -40,6 +40,42 @@ public final class IngestApi {
   private final long maxBodyBytes;
   private final MeterRegistry registry;
   private volatile StoredHook hook = reports -> {};
+  private volatile RateLimiter limiter = new RateLimiter(Integer.MAX_VALUE / 4);
+
+  /** At most {@code perSecond} requests a second per agent (a burst of twice that). */
+  public IngestApi rateLimit(int perSecond) {
+    this.limiter = new RateLimiter(perSecond);
+    return this;
+  }
+
+  /**
+   * A token bucket per agent: one agent flooding the collector is slowed down (429) without taking
+   * anything from the others.
+   */
+  static final class RateLimiter {
+    private final double rate;
+    private final double burst;
+    private final java.util.Map<String, double[]> buckets = new java.util.concurrent.ConcurrentHashMap<>();
+
+    RateLimiter(int perSecond) {
+      this.rate = perSecond;
+      this.burst = 2.0 * perSecond;
+    }
+
+    boolean tryAcquire(String agent) {
+      double[] b = buckets.computeIfAbsent(agent, k -> new double[] {burst, System.nanoTime()});
+      synchronized (b) {
+        double now = System.nanoTime();
+        b[0] = Math.min(burst, b[0] + (now - b[1]) / 1e9 * rate);
+        b[1] = now;
+        if (b[0] >= 1) {
+          b[0] -= 1;
+          return true;
+        }
+        return false;
+      }
+    }
+  }
 
   /** Told (on a worker thread) of the reports just stored for the first time: the alert rules. */
   @FunctionalInterface
@@ -230,6 +266,12 @@ public final class IngestApi {
       count("unauthorized");
       ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"penjaga\"");
       reply(ctx, 401, "missing or unknown bearer token");
+      return;
+    }
+    if (!limiter.tryAcquire(agent.get())) {
+      count("rate_limited");
+      ctx.response().putHeader("Retry-After", "1");
+      reply(ctx, 429, "too many requests from this agent; send again later");
       return;
     }
     ctx.put("agent", agent.get());

@@ -187,6 +187,32 @@ class IngestApiTest {
   }
 
   @Test
+  void aFloodingAgentIsSlowedDownWithoutHarmingTheOthers() throws Exception {
+    String hb = sample("valid/heartbeat.json");
+    io.vertx.core.json.JsonObject base = new io.vertx.core.json.JsonObject(hb);
+    int ok = 0;
+    int limited = 0;
+    for (int i = 1; i <= 150; i++) {
+      HttpResponse<String> r = post("token-demo", base.copy().put("seq", 1000 + i).encode());
+      if (r.statusCode() == 200) {
+        ok++;
+      } else {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+        assertThat(r.headers().firstValue("Retry-After")).contains("1");
+        limited++;
+      }
+    }
+    assertThat(limited).as("a flood of 150 requests meets the limit").isPositive();
+    assertThat(ok).as("the burst goes through").isGreaterThanOrEqualTo(40);
+    // Another agent is not affected.
+    HttpResponse<String> other =
+        post("token-other", base.copy().put("agent", "lpse-other").put("seq", 1).encode());
+    assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+    assertThat(stored("lpse-demo")).isEqualTo(ok);
+    assertThat(get("/metrics")).containsPattern("penjaga_ingest_reports_total\\{result=\"rate_limited\"} [1-9]");
+  }
+
+  @Test
   void oversizedReportGets413() throws Exception {
     String big =
         sample("valid/heartbeat.json")
