@@ -176,8 +176,11 @@ public record CollectorConfig(
     }
   }
 
-  /** An agent allowed to report, and the token it proves itself with. */
-  public record AgentEntry(@JsonProperty(required = true) SecretFile tokenFile) {}
+  /**
+   * An agent allowed to report, and the token it proves itself with; during a token rollover also
+   * the next token (both are accepted until the agent uses the new one and the old is removed).
+   */
+  public record AgentEntry(@JsonProperty(required = true) SecretFile tokenFile, SecretFile nextTokenFile) {}
 
   /** Log output: {@code text} for people and journald, {@code json} for log shippers. */
   public record Logging(String format, String level) {

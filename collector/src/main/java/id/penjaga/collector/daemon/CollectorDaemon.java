@@ -51,9 +51,14 @@ public final class CollectorDaemon implements AutoCloseable {
   }
 
   public void start() throws Exception {
-    Map<String, String> tokens = new LinkedHashMap<>();
+    Map<String, java.util.List<String>> tokens = new LinkedHashMap<>();
     for (Map.Entry<String, CollectorConfig.AgentEntry> e : config.agents().entrySet()) {
-      tokens.put(e.getKey(), e.getValue().tokenFile().read());
+      java.util.List<String> t = new java.util.ArrayList<>();
+      t.add(e.getValue().tokenFile().read());
+      if (e.getValue().nextTokenFile() != null) {
+        t.add(e.getValue().nextTokenFile().read());
+      }
+      tokens.put(e.getKey(), t);
     }
     if (tokens.isEmpty()) {
       log.warn("no agents configured: every report will be refused (401)");
@@ -124,7 +129,7 @@ public final class CollectorDaemon implements AutoCloseable {
     new IngestApi(
             vertx,
             store,
-            new AgentTokens(tokens),
+            AgentTokens.of(tokens),
             ReportValidator.bundled(),
             config.collector().maxReportSize().bytes(),
             registry)

@@ -13,26 +13,35 @@ import java.util.Optional;
  * exists.
  */
 public final class AgentTokens {
-  private final Map<String, byte[]> digests = new LinkedHashMap<>();
+  /** Token digests and the agent each belongs to (an agent has two during a token rollover). */
+  private final java.util.List<Map.Entry<byte[], String>> digests = new java.util.ArrayList<>();
 
   public AgentTokens(Map<String, String> tokensByAgent) {
-    tokensByAgent.forEach((agent, token) -> digests.put(agent, sha256(token)));
+    tokensByAgent.forEach((agent, token) -> digests.add(Map.entry(sha256(token), agent)));
+  }
+
+  /** Several valid tokens per agent: the current one and, during a rollover, the next. */
+  public static AgentTokens of(Map<String, java.util.List<String>> tokensByAgent) {
+    AgentTokens t = new AgentTokens(Map.of());
+    tokensByAgent.forEach((agent, list) -> list.forEach(token -> t.digests.add(Map.entry(sha256(token), agent))));
+    return t;
   }
 
   /** The agent whose token this is, if any. */
   public Optional<String> agentFor(String presentedToken) {
     byte[] presented = sha256(presentedToken);
     String match = null;
-    for (Map.Entry<String, byte[]> e : digests.entrySet()) {
-      if (MessageDigest.isEqual(presented, e.getValue()) && match == null) {
-        match = e.getKey();
+    for (Map.Entry<byte[], String> e : digests) {
+      if (MessageDigest.isEqual(presented, e.getKey()) && match == null) {
+        match = e.getValue();
       }
     }
     return Optional.ofNullable(match);
   }
 
+  /** How many agents have a token. */
   public int size() {
-    return digests.size();
+    return (int) digests.stream().map(Map.Entry::getValue).distinct().count();
   }
 
   private static byte[] sha256(String s) {

@@ -31,6 +31,7 @@ class IngestApiTest {
   void start() throws Exception {
     writeToken("lpse-demo", "token-demo");
     writeToken("lpse-other", "token-other");
+    writeToken("lpse-demo-next", "token-demo-next");
     Path config = dir.resolve("collector.yaml");
     Files.writeString(
         config,
@@ -41,6 +42,7 @@ class IngestApiTest {
             + "agents:\n"
             + "  lpse-demo:\n"
             + "    token-file: " + dir.resolve("lpse-demo") + "\n"
+            + "    next-token-file: " + dir.resolve("lpse-demo-next") + "\n"
             + "  lpse-other:\n"
             + "    token-file: " + dir.resolve("lpse-other") + "\n");
     daemon = new CollectorDaemon(CollectorConfig.load(config), "test", Clock.systemUTC());
@@ -184,6 +186,17 @@ class IngestApiTest {
     assertThat(postBatch("token-other", "[" + hb + "]").statusCode()).isEqualTo(403);
     assertThat(postBatch("token-demo", "{\"not\": \"an array\"}").statusCode()).isEqualTo(400);
     assertThat(stored("lpse-demo")).isEqualTo(2);
+  }
+
+  @Test
+  void duringATokenRolloverBothTokensOfTheAgentAreAccepted() throws Exception {
+    io.vertx.core.json.JsonObject hb = new io.vertx.core.json.JsonObject(sample("valid/heartbeat.json"));
+    assertThat(post("token-demo", hb.copy().put("seq", 501).encode()).statusCode()).isEqualTo(200);
+    assertThat(post("token-demo-next", hb.copy().put("seq", 502).encode()).statusCode()).isEqualTo(200);
+    assertThat(stored("lpse-demo")).isEqualTo(2);
+    // The next token of one agent is still no token of another.
+    assertThat(post("token-demo-next", hb.copy().put("agent", "lpse-other").put("seq", 1).encode()).statusCode())
+        .isEqualTo(403);
   }
 
   @Test
