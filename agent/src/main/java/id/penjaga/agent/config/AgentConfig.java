@@ -558,8 +558,21 @@ public record AgentConfig(
       @JsonProperty(required = true) URI url,
       @JsonProperty(required = true) SecretFile tokenFile,
       Duration timeout,
-      Integer batchSize) {
+      Integer batchSize,
+      Path caFile,
+      Boolean allowPlainHttp) {
     public CollectorLink {
+      allowPlainHttp = allowPlainHttp != null ? allowPlainHttp : Boolean.FALSE;
+      if (url.getScheme() != null && url.getScheme().equalsIgnoreCase("http") && url.getHost() != null
+          && !url.getHost().matches("127\\.0\\.0\\.1|localhost|\\[?::1\\]?") && !allowPlainHttp) {
+        throw new InvalidSetting(
+            "url",
+            "plain http to a collector on another host would send the token in the clear: use https://"
+                + " (with ca-file) or, on a trusted network only, allow-plain-http: true");
+      }
+      if (caFile != null && !java.nio.file.Files.isReadable(caFile)) {
+        throw new InvalidSetting("ca-file", "cannot read " + caFile);
+      }
       batchSize = batchSize != null ? batchSize : 200;
       if (batchSize < 1 || batchSize > 1000) {
         throw new InvalidSetting("batch-size", "must be between 1 and 1000");

@@ -87,7 +87,7 @@ public final class AgentDaemon implements AutoCloseable {
     if (config.collectorLink().isPresent()) {
       AgentConfig.CollectorLink link = config.collectorLink().get();
       CollectorClient client =
-          new CollectorClient(link.url(), link.tokenFile().read(), link.timeout());
+          new CollectorClient(link.url(), link.tokenFile().read(), link.timeout(), link.caFile());
       ReportSender sender = new ReportSender(spool, client, new Random(), link.batchSize());
       FunctionCounter.builder("penjaga.reports.sent", sender, ReportSender::sentCount)
           .description("Reports acknowledged by the collector")

@@ -147,8 +147,17 @@ public record CollectorConfig(
       DataSize maxReportSize,
       Duration keepHeartbeats,
       CronSchedule housekeeping,
-      Integer rateLimit) {
+      Integer rateLimit,
+      Path tlsCertFile,
+      SecretFile tlsKeyFile) {
     public Server {
+      if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+        throw new InvalidSetting(tlsCertFile == null ? "tls-cert-file" : "tls-key-file",
+            "HTTPS needs both tls-cert-file (PEM certificate chain) and tls-key-file (PEM key, mode 0600)");
+      }
+      if (tlsCertFile != null && !java.nio.file.Files.isReadable(tlsCertFile)) {
+        throw new InvalidSetting("tls-cert-file", "cannot read " + tlsCertFile);
+      }
       rateLimit = rateLimit != null ? rateLimit : 20;
       if (rateLimit < 1) {
         throw new InvalidSetting("rate-limit", "must be at least 1 request a second");

@@ -146,7 +146,7 @@ public final class CollectorDaemon implements AutoCloseable {
 
     server =
         vertx
-            .createHttpServer()
+            .createHttpServer(serverOptions())
             .requestHandler(router)
             .listen(config.collector().listen().port(), config.collector().listen().host())
             .toCompletionStage()
@@ -169,6 +169,21 @@ public final class CollectorDaemon implements AutoCloseable {
   /** The port actually bound (useful when configured as 0). */
   public int port() {
     return server.actualPort();
+  }
+
+  /** HTTPS when a certificate and key are configured (agents then verify it), else plain HTTP. */
+  private io.vertx.core.http.HttpServerOptions serverOptions() {
+    io.vertx.core.http.HttpServerOptions o = new io.vertx.core.http.HttpServerOptions();
+    CollectorConfig.Server c = config.collector();
+    if (c.tlsCertFile() != null) {
+      o.setSsl(true)
+          .setKeyCertOptions(
+              new io.vertx.core.net.PemKeyCertOptions()
+                  .setCertPath(c.tlsCertFile().toString())
+                  .setKeyPath(c.tlsKeyFile().path().toString()));
+      log.info("serving HTTPS with {}", c.tlsCertFile());
+    }
+    return o;
   }
 
   /** Stops taking requests, lets those in flight finish, then closes the store. */
