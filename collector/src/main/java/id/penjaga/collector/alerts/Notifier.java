@@ -153,8 +153,10 @@ public final class Notifier implements AutoCloseable {
                 c.prepareStatement("UPDATE notification SET status = 'sent', sent_ms = ?, attempts = attempts + 1 WHERE id = ?")) {
               ps.setLong(1, now);
               ps.setLong(2, q.id());
-              return ps.executeUpdate();
+              ps.executeUpdate();
             }
+            recordSent(c, q, now);
+            return 1;
           }
           long backoff = Math.min(MAX_BACKOFF_MS, 10_000L << Math.min(q.attempts(), 10));
           try (PreparedStatement ps =
@@ -172,6 +174,37 @@ public final class Notifier implements AutoCloseable {
       log.info("e-mail {} sent to {}: {}", q.id(), q.to(), q.subject());
     } else {
       log.warn("e-mail {} to {} not sent (attempt {}): {}; kept, tried again later", q.id(), q.to(), q.attempts() + 1, error);
+    }
+  }
+
+  /** The evidence that a failure or alert was reported (SOP 10 langkah 6 and kin), with the mail. */
+  private void recordSent(java.sql.Connection c, Queued q, long now) throws java.sql.SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT a.id, a.agent, a.name, a.kind, a.severity, n.event FROM notification n JOIN alert a ON a.id = n.alert_id"
+                + " WHERE n.id = ?")) {
+      ps.setLong(1, q.id());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return;
+        }
+        String event = rs.getString(6);
+        id.penjaga.collector.evidence.EvidenceRegister.append(
+            c,
+            new id.penjaga.collector.evidence.EvidenceRegister.Entry(
+                java.time.Instant.ofEpochMilli(now),
+                id.penjaga.collector.evidence.Activities.sopOfAlertKind(rs.getString(4)),
+                "resolved".equals(event) ? "report-resolved" : "report-sent",
+                rs.getString(2),
+                "system",
+                "sent",
+                ("resolved".equals(event) ? "Pemberitahuan selesai " : "Laporan ")
+                    + rs.getString(3) + " dikirim ke " + q.to() + ": " + q.subject(),
+                new io.vertx.core.json.JsonObject().put("recipient", q.to()).put("subject", q.subject())
+                    .put("severity", rs.getString(5)).put("event", event),
+                new io.vertx.core.json.JsonObject().put("alert", rs.getLong(1)).put("notification", q.id())),
+            now);
+      }
     }
   }
 

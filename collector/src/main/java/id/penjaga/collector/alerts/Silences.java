@@ -1,5 +1,7 @@
 package id.penjaga.collector.alerts;
 
+import id.penjaga.collector.evidence.EvidenceRegister;
+import io.vertx.core.json.JsonObject;
 import id.penjaga.collector.store.ReportStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -58,10 +60,21 @@ public final class Silences {
                 ps.setString(5, createdBy);
                 ps.setString(6, comment);
                 ps.executeUpdate();
+                long sid;
                 try (ResultSet keys = ps.getGeneratedKeys()) {
                   keys.next();
-                  return keys.getLong(1);
+                  sid = keys.getLong(1);
                 }
+                EvidenceRegister.append(c,
+                    new EvidenceRegister.Entry(now, "Penanganan peringatan", "silence",
+                        agent, createdBy, "created",
+                        "Peringatan ditahan " + (agent == null ? "untuk semua agen" : "untuk agen " + agent)
+                            + (alertname == null ? "" : ", peringatan " + alertname) + " sampai " + ends + ": " + comment,
+                        new JsonObject().put("alertname", alertname).put("ends", ends.toString())
+                            .put("comment", comment),
+                        new JsonObject().put("silence", sid)),
+                    now.toEpochMilli());
+                return sid;
               }
             });
     return new Silence(id, agent, alertname, now, ends, createdBy, comment);
@@ -69,6 +82,11 @@ public final class Silences {
 
   /** Ends a silence now; false when there is no such silence still running. */
   public boolean expire(long id) throws SQLException {
+    return expire(id, System.getProperty("user.name"));
+  }
+
+  /** Ends a silence now, by whom (recorded as evidence). */
+  public boolean expire(long id, String by) throws SQLException {
     long now = store.clock().millis();
     return store.inTransaction(
         c -> {
@@ -76,7 +94,15 @@ public final class Silences {
             ps.setLong(1, now);
             ps.setLong(2, id);
             ps.setLong(3, now);
-            return ps.executeUpdate() == 1;
+            boolean ended = ps.executeUpdate() == 1;
+            if (ended) {
+              EvidenceRegister.append(c,
+                  new EvidenceRegister.Entry(Instant.ofEpochMilli(now), "Penanganan peringatan",
+                      "silence", null, by, "expired", "Penahanan peringatan " + id + " diakhiri",
+                      null, new JsonObject().put("silence", id)),
+                  now);
+            }
+            return ended;
           }
         });
   }

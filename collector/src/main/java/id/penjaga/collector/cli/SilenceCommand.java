@@ -36,7 +36,10 @@ final class SilenceCommand implements Callable<Integer> {
 
   static ReportStore open(CollectorMain main) throws Exception {
     CollectorConfig config = main.loadConfig();
-    return ReportStore.open(config.collector().jdbcUrl(), Clock.systemUTC());
+    ReportStore store = ReportStore.open(config.collector().jdbcUrl(), Clock.systemUTC());
+    id.penjaga.collector.evidence.EvidenceRegister.attach(
+        store, id.penjaga.collector.evidence.EvidenceRegister.headFileFor(config.collector().store()));
+    return store;
   }
 
   @Command(name = "add", description = "Silence the alerts of an agent and/or of a name for a while.")

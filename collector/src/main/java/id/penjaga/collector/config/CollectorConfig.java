@@ -21,7 +21,9 @@ public record CollectorConfig(
     Logging logging,
     Smtp smtp,
     List<Recipient> recipients,
-    Alerts alerts) {
+    Alerts alerts,
+    Reports reports,
+    Web web) {
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/collector.yaml");
   private static final Pattern AGENT_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -39,6 +41,8 @@ public record CollectorConfig(
     logging = logging != null ? logging : new Logging(null, null);
     recipients = recipients != null ? List.copyOf(recipients) : List.of();
     alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null, null);
+    reports = reports != null ? reports : new Reports(null, null, null, null, null);
+    web = web != null ? web : new Web(null, null, null, null);
     if (!recipients.isEmpty() && smtp == null) {
       throw new InvalidSetting("recipients", "recipients need an 'smtp' section to send through");
     }
@@ -68,6 +72,63 @@ public record CollectorConfig(
       evaluateEvery = evaluateEvery != null ? evaluateEvery : Duration.ofSeconds(30);
       if (evaluateEvery.compareTo(Duration.ofSeconds(1)) < 0) {
         throw new InvalidSetting("evaluate-every", "must be at least 1s");
+      }
+    }
+  }
+
+  /**
+   * The SOP reports: the time zone their days and months are in, their language, when the monthly
+   * set is made (and e-mailed to the recipients who take reports), where the files go, and the
+   * LPSE's name for their headings.
+   */
+  public record Reports(String timezone, String language, CronSchedule schedule, Path outputDir, String lpseName) {
+    public Reports {
+      timezone = timezone != null ? timezone : "Asia/Jakarta";
+      try {
+        java.time.ZoneId.of(timezone);
+      } catch (java.time.DateTimeException e) {
+        throw new InvalidSetting("timezone", "unknown time zone \"" + timezone + "\" (e.g. Asia/Jakarta, Asia/Makassar)");
+      }
+      language = language != null ? language : "id";
+      if (!language.matches("id|en")) {
+        throw new InvalidSetting("language", "must be id (Bahasa Indonesia) or en, not \"" + language + "\"");
+      }
+      schedule = schedule != null ? schedule : CronSchedule.parse("0 7 1 * *");
+      outputDir = outputDir != null ? outputDir : Path.of("/var/lib/penjaga/collector/reports");
+      lpseName = lpseName != null ? lpseName : "LPSE";
+    }
+  }
+
+  /**
+   * The read-only web page for Kepala LPSE and the assessor, on the collector's listener under
+   * {@code /ui/}, behind a login. Users have a password hash made by {@code penjaga-collector
+   * hash-password}.
+   */
+  public record Web(Boolean enabled, Map<String, WebUser> users, Duration sessionTimeout, Boolean secureCookie) {
+    public Web {
+      users = users != null ? Collections.unmodifiableMap(new LinkedHashMap<>(users)) : Map.of();
+      enabled = enabled != null ? enabled : !users.isEmpty();
+      sessionTimeout = sessionTimeout != null ? sessionTimeout : Duration.ofMinutes(30);
+      if (sessionTimeout.compareTo(Duration.ofMinutes(1)) < 0) {
+        throw new InvalidSetting("session-timeout", "must be at least 1m");
+      }
+      for (Map.Entry<String, WebUser> u : users.entrySet()) {
+        if (!u.getKey().matches("[A-Za-z0-9._-]{1,64}")) {
+          throw new InvalidSetting("users." + u.getKey(), "a user name is 1-64 letters, digits, '.', '_' or '-'");
+        }
+      }
+    }
+  }
+
+  /** A web user: the hash of the password (never the password), a display name, a role. */
+  public record WebUser(@JsonProperty(required = true) String passwordHash, String name, String role) {
+    public WebUser {
+      if (!passwordHash.startsWith("$argon2id$")) {
+        throw new InvalidSetting("password-hash", "must be made by: penjaga-collector hash-password (it starts with $argon2id$)");
+      }
+      role = role != null ? role : "penilai";
+      if (!role.matches("kepala-lpse|admin-sistem|pengelola-kapasitas|penilai")) {
+        throw new InvalidSetting("role", "must be kepala-lpse, admin-sistem, pengelola-kapasitas or penilai, not \"" + role + "\"");
       }
     }
   }
@@ -117,8 +178,10 @@ public record CollectorConfig(
    * ({@code id}, the default, or {@code en}).
    */
   public record Recipient(
-      @JsonProperty(required = true) String address, List<String> severities, String language, String name) {
+      @JsonProperty(required = true) String address, List<String> severities, String language, String name,
+      Boolean reports) {
     public Recipient {
+      reports = reports != null ? reports : Boolean.TRUE;
       if (!address.matches("[^@\\s]+@[^@\\s]+")) {
         throw new InvalidSetting("address", "must be an e-mail address, not \"" + address + "\"");
       }

@@ -5,6 +5,7 @@ import id.penjaga.collector.alerts.Messages;
 import id.penjaga.collector.alerts.Notifier;
 import id.penjaga.collector.config.AlertRules;
 import id.penjaga.collector.config.CollectorConfig;
+import id.penjaga.collector.evidence.EvidenceRegister;
 import id.penjaga.collector.housekeeping.Housekeeping;
 import id.penjaga.collector.ingest.AgentTokens;
 import id.penjaga.collector.ingest.IngestApi;
@@ -40,6 +41,7 @@ public final class CollectorDaemon implements AutoCloseable {
   private Vertx vertx;
   private HttpServer server;
   private ReportStore store;
+  private EvidenceRegister evidence;
   private Housekeeping housekeeping;
   private Notifier notifier;
   private boolean closed;
@@ -64,6 +66,7 @@ public final class CollectorDaemon implements AutoCloseable {
       log.warn("no agents configured: every report will be refused (401)");
     }
     store = ReportStore.open(config.collector().jdbcUrl(), clock);
+    evidence = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(config.collector().store()));
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 

@@ -23,6 +23,27 @@ public final class ReportStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReportStore.class);
   private final Connection connection;
   private final Clock clock;
+  private final List<StoredHook> storedHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> afterCommit = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * Work done for each newly stored report inside the same transaction (the evidence register
+   * records it there, so a report is never stored without its evidence record, nor the reverse).
+   */
+  @FunctionalInterface
+  public interface StoredHook {
+    void stored(Connection c, IncomingReport r, long nowMs) throws SQLException;
+  }
+
+  /** Adds work to do for each newly stored report, inside the storing transaction. */
+  public void onStored(StoredHook hook) {
+    storedHooks.add(hook);
+  }
+
+  /** Adds work to do after each committed batch of reports. */
+  public void afterCommit(Runnable r) {
+    afterCommit.add(r);
+  }
 
   private ReportStore(Connection connection, Clock clock) {
     this.connection = connection;
@@ -101,7 +122,13 @@ public final class ReportStore implements AutoCloseable {
         report.setString(5, r.agentTime());
         report.setLong(6, now);
         report.setString(7, r.json());
-        outcomes.add(report.executeUpdate() == 1 ? Outcome.STORED : Outcome.DUPLICATE);
+        boolean stored = report.executeUpdate() == 1;
+        outcomes.add(stored ? Outcome.STORED : Outcome.DUPLICATE);
+        if (stored) {
+          for (StoredHook h : storedHooks) {
+            h.stored(connection, r, now);
+          }
+        }
         agent.setString(1, r.agent());
         agent.setLong(2, now);
         agent.setLong(3, now);
@@ -110,8 +137,9 @@ public final class ReportStore implements AutoCloseable {
         agent.executeUpdate();
       }
       connection.commit();
+      afterCommit.forEach(Runnable::run);
       return outcomes;
-    } catch (SQLException e) {
+    } catch (SQLException | RuntimeException e) {
       connection.rollback();
       throw e;
     }
@@ -131,6 +159,7 @@ public final class ReportStore implements AutoCloseable {
     try {
       T result = work.run(connection);
       connection.commit();
+      afterCommit.forEach(Runnable::run);
       return result;
     } catch (SQLException | RuntimeException e) {
       connection.rollback();

@@ -26,7 +26,7 @@ class InhibitionTest {
       AlertEngine engine =
           new AlertEngine(
               store,
-              List.of(new CollectorConfig.Recipient("kepala@x.id", List.of("high"), "id", null)),
+              List.of(new CollectorConfig.Recipient("kepala@x.id", List.of("high"), "id", null, null)),
               new Messages(ZoneOffset.ofHours(7)));
       JsonObject hb = report(1, "heartbeat", new JsonObject().put("hostname", "h").put("started_at", "x").put("uptime_seconds", 1));
       store.insert(new ReportStore.IncomingReport("lpse-demo", 1, "heartbeat", 1, "t", "v", hb.encode()));
@@ -56,7 +56,7 @@ class InhibitionTest {
     id.penjaga.collector.MutableClock clock = new id.penjaga.collector.MutableClock(Instant.parse("2026-11-25T01:00:00Z"));
     try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
       AlertEngine engine =
-          new AlertEngine(store, List.of(new CollectorConfig.Recipient("k@x.id", List.of("medium"), "id", null)),
+          new AlertEngine(store, List.of(new CollectorConfig.Recipient("k@x.id", List.of("medium"), "id", null, null)),
               new Messages(ZoneOffset.ofHours(7)));
       JsonObject la = report(1, "log-analysis", new JsonObject().put("started_at", "2026-11-25T00:59:00Z")
           .put("finished_at", "2026-11-25T01:00:00Z").put("mode", "since-last").put("sets", new io.vertx.core.json.JsonArray())
