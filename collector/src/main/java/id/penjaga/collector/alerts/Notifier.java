@@ -38,7 +38,12 @@ public final class Notifier implements AutoCloseable {
   private final long timer;
 
   /** A queued e-mail. */
-  record Queued(long id, String to, String subject, String body, int attempts) {}
+  record Queued(long id, String to, String subject, String body, int attempts, String table,
+      List<io.vertx.ext.mail.MailAttachment> attachments) {
+    Queued(long id, String to, String subject, String body, int attempts) {
+      this(id, to, subject, body, attempts, "notification", List.of());
+    }
+  }
 
   public Notifier(Vertx vertx, ReportStore store, CollectorConfig.Smtp smtp) throws IOException {
     this.vertx = vertx;
@@ -92,7 +97,9 @@ public final class Notifier implements AutoCloseable {
     long now = store.clock().millis();
     return store.inTransaction(
         c -> {
-          try (PreparedStatement count = c.prepareStatement("SELECT count(*) FROM notification WHERE status = 'pending'");
+          try (PreparedStatement count = c.prepareStatement(
+                  "SELECT (SELECT count(*) FROM notification WHERE status = 'pending')"
+                      + " + (SELECT count(*) FROM report_mail WHERE status = 'pending')");
               ResultSet rs = count.executeQuery()) {
             rs.next();
             pending.set(rs.getLong(1));
@@ -106,6 +113,30 @@ public final class Notifier implements AutoCloseable {
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 out.add(new Queued(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
+              }
+            }
+          }
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT id, recipient, subject, body, attempts, attachments FROM report_mail"
+                      + " WHERE status = 'pending' AND next_attempt_ms <= ? ORDER BY id LIMIT 5")) {
+            ps.setLong(1, now);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                List<io.vertx.ext.mail.MailAttachment> files = new ArrayList<>();
+                for (Object f : new io.vertx.core.json.JsonArray(rs.getString(6))) {
+                  java.nio.file.Path path = java.nio.file.Path.of((String) f);
+                  try {
+                    files.add(io.vertx.ext.mail.MailAttachment.create()
+                        .setName(path.getFileName().toString())
+                        .setContentType(path.toString().endsWith(".csv") ? "text/csv; charset=utf-8" : "text/html; charset=utf-8")
+                        .setData(io.vertx.core.buffer.Buffer.buffer(java.nio.file.Files.readAllBytes(path))));
+                  } catch (IOException e) {
+                    log.warn("report e-mail {}: attachment {} cannot be read ({}); sent without it", rs.getLong(1), path, e.toString());
+                  }
+                }
+                out.add(new Queued(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                    "report_mail", files));
               }
             }
           }
@@ -124,6 +155,9 @@ public final class Notifier implements AutoCloseable {
   private Future<Void> sendOne(Queued q) {
     MailMessage msg =
         new MailMessage().setFrom(from).setTo(q.to()).setSubject(q.subject()).setText(q.body());
+    if (!q.attachments().isEmpty()) {
+      msg.setAttachment(q.attachments());
+    }
     return mail.sendMail(msg)
         .compose(
             result ->
@@ -150,18 +184,22 @@ public final class Notifier implements AutoCloseable {
         c -> {
           if (error == null) {
             try (PreparedStatement ps =
-                c.prepareStatement("UPDATE notification SET status = 'sent', sent_ms = ?, attempts = attempts + 1 WHERE id = ?")) {
+                c.prepareStatement("UPDATE " + q.table() + " SET status = 'sent', sent_ms = ?, attempts = attempts + 1 WHERE id = ?")) {
               ps.setLong(1, now);
               ps.setLong(2, q.id());
               ps.executeUpdate();
             }
-            recordSent(c, q, now);
+            if (q.table().equals("notification")) {
+              recordSent(c, q, now);
+            } else {
+              recordReportSent(c, q, now);
+            }
             return 1;
           }
           long backoff = Math.min(MAX_BACKOFF_MS, 10_000L << Math.min(q.attempts(), 10));
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "UPDATE notification SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE id = ?")) {
+                  "UPDATE " + q.table() + " SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE id = ?")) {
             ps.setString(1, error.length() > 1000 ? error.substring(0, 1000) : error);
             ps.setLong(2, now + backoff);
             ps.setLong(3, q.id());
@@ -205,6 +243,37 @@ public final class Notifier implements AutoCloseable {
                 new io.vertx.core.json.JsonObject().put("alert", rs.getLong(1)).put("notification", q.id())),
             now);
       }
+    }
+  }
+
+  /** The evidence that the monthly reports were sent to Kepala LPSE. */
+  private void recordReportSent(java.sql.Connection c, Queued q, long now) throws java.sql.SQLException {
+    io.vertx.core.json.JsonArray names = new io.vertx.core.json.JsonArray();
+    q.attachments().forEach(a -> names.add(a.getName()));
+    id.penjaga.collector.evidence.EvidenceRegister.append(c,
+        new id.penjaga.collector.evidence.EvidenceRegister.Entry(java.time.Instant.ofEpochMilli(now),
+            "SOP 10 langkah 7; SOP 6 langkah 6; SOP 11 langkah 4", "reports-sent", null, "system", "sent",
+            "Laporan bulanan dikirim ke " + q.to() + ": " + q.subject(),
+            new io.vertx.core.json.JsonObject().put("recipient", q.to()).put("subject", q.subject()).put("files", names),
+            new io.vertx.core.json.JsonObject().put("report_mail", q.id())),
+        now);
+  }
+
+  /** Queues an e-mail with report files attached (sent, retried and recorded like the alerts). */
+  public static void queueReportMail(java.sql.Connection c, String to, String subject, String body,
+      List<java.nio.file.Path> files, long now) throws java.sql.SQLException {
+    io.vertx.core.json.JsonArray paths = new io.vertx.core.json.JsonArray();
+    files.forEach(f -> paths.add(f.toString()));
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO report_mail (recipient, subject, body, attachments, status, created_ms, next_attempt_ms)"
+            + " VALUES (?, ?, ?, ?, 'pending', ?, ?)")) {
+      ps.setString(1, to);
+      ps.setString(2, subject);
+      ps.setString(3, body);
+      ps.setString(4, paths.encode());
+      ps.setLong(5, now);
+      ps.setLong(6, now);
+      ps.executeUpdate();
     }
   }
 

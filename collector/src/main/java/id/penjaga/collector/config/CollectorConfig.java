@@ -42,6 +42,12 @@ public record CollectorConfig(
     recipients = recipients != null ? List.copyOf(recipients) : List.of();
     alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null, null);
     reports = reports != null ? reports : new Reports(null, null, null, null, null);
+    if (reports.outputDir() == null) { // beside the store
+      String path = collector.store().startsWith("jdbc:sqlite:") ? collector.store().substring(12) : collector.store();
+      Path parent = Path.of(path).toAbsolutePath().getParent();
+      reports = new Reports(reports.timezone(), reports.language(), reports.schedule(),
+          (parent != null ? parent : Path.of(".")).resolve("reports"), reports.lpseName());
+    }
     web = web != null ? web : new Web(null, null, null, null);
     if (!recipients.isEmpty() && smtp == null) {
       throw new InvalidSetting("recipients", "recipients need an 'smtp' section to send through");
@@ -94,7 +100,6 @@ public record CollectorConfig(
         throw new InvalidSetting("language", "must be id (Bahasa Indonesia) or en, not \"" + language + "\"");
       }
       schedule = schedule != null ? schedule : CronSchedule.parse("0 7 1 * *");
-      outputDir = outputDir != null ? outputDir : Path.of("/var/lib/penjaga/collector/reports");
       lpseName = lpseName != null ? lpseName : "LPSE";
     }
   }

@@ -7,6 +7,8 @@ import id.penjaga.collector.config.AlertRules;
 import id.penjaga.collector.config.CollectorConfig;
 import id.penjaga.collector.evidence.EvidenceRegister;
 import id.penjaga.collector.housekeeping.Housekeeping;
+import id.penjaga.collector.report.MonthlyReports;
+import id.penjaga.collector.report.ReportService;
 import id.penjaga.collector.ingest.AgentTokens;
 import id.penjaga.collector.ingest.IngestApi;
 import id.penjaga.collector.ingest.ReportValidator;
@@ -42,6 +44,7 @@ public final class CollectorDaemon implements AutoCloseable {
   private HttpServer server;
   private ReportStore store;
   private EvidenceRegister evidence;
+  private ReportService reportService;
   private Housekeeping housekeeping;
   private Notifier notifier;
   private boolean closed;
@@ -159,7 +162,19 @@ public final class CollectorDaemon implements AutoCloseable {
     housekeeping =
         new Housekeeping(
             store, clock, config.collector().keepHeartbeats(), config.collector().housekeeping());
+    reportService = new ReportService(store, config.reports(), rules, evidence);
+    MonthlyReports monthly = new MonthlyReports(store, reportService, config.reports(), config.recipients(),
+        mailer != null ? mailer::wake : null);
+    housekeeping.schedule("monthly-reports", config.reports().schedule(), () -> {
+      try {
+        monthly.run(monthly.previousMonth());
+      } catch (Exception e) {
+        log.error("the monthly reports could not be made: {}", e.toString());
+      }
+    });
     housekeeping.start();
+    vertx.executeBlocking(monthly::catchUp, false)
+        .onFailure(e -> log.error("the monthly reports could not be made: {}", e.toString()));
     log.info(
         "penjaga-collector {} listening on http://{}:{} ({} agents, store {})",
         version,

@@ -48,6 +48,33 @@ public final class Housekeeping implements AutoCloseable {
             .build());
   }
 
+  /** Runs {@code work} on the schedule too (a missed run is done once when the collector starts). */
+  public void schedule(String name, CronSchedule when, Runnable work) throws SchedulerException {
+    JobDataMap data = new JobDataMap();
+    data.put("work", work);
+    data.put("name", name);
+    scheduler.scheduleJob(
+        JobBuilder.newJob(RunWork.class).withIdentity(name).usingJobData(data).build(),
+        TriggerBuilder.newTrigger()
+            .withIdentity(name)
+            .withSchedule(CronScheduleBuilder.cronSchedule(when.quartz()).withMisfireHandlingInstructionFireAndProceed())
+            .build());
+  }
+
+  /** A scheduled piece of work given as a Runnable. */
+  @DisallowConcurrentExecution
+  public static final class RunWork implements Job {
+    @Override
+    public void execute(JobExecutionContext context) {
+      JobDataMap data = context.getMergedJobDataMap();
+      try {
+        ((Runnable) data.get("work")).run();
+      } catch (RuntimeException e) {
+        log.error("{} failed: {}", data.get("name"), e.toString());
+      }
+    }
+  }
+
   public void start() throws SchedulerException {
     scheduler.start();
   }
