@@ -14,6 +14,7 @@ import id.penjaga.collector.ingest.IngestApi;
 import id.penjaga.collector.ingest.ReportValidator;
 import id.penjaga.collector.metrics.CollectorMetrics;
 import id.penjaga.collector.store.ReportStore;
+import id.penjaga.collector.web.WebUi;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -148,6 +149,15 @@ public final class CollectorDaemon implements AutoCloseable {
             })
         .mount(router);
     new CollectorMetrics(vertx, store, registry).mount(router);
+    reportService = new ReportService(store, config.reports(), rules, evidence);
+    if (config.web().enabled()) {
+      if (config.web().users().isEmpty()) {
+        log.warn("web.enabled is true but no web.users are set: nobody can log in to the web page");
+      }
+      new WebUi(vertx, store, evidence, reportService, config.web(), config.reports(), config.alerts().noHeartbeat(),
+          config.collector().tlsCertFile() != null).mount(router);
+      log.info("web page on /ui/ for {} user(s)", config.web().users().size());
+    }
     router.get("/").handler(ctx -> ctx.response().end("penjaga-collector " + version + "\n"));
 
     server =
@@ -162,7 +172,6 @@ public final class CollectorDaemon implements AutoCloseable {
     housekeeping =
         new Housekeeping(
             store, clock, config.collector().keepHeartbeats(), config.collector().housekeeping());
-    reportService = new ReportService(store, config.reports(), rules, evidence);
     MonthlyReports monthly = new MonthlyReports(store, reportService, config.reports(), config.recipients(),
         mailer != null ? mailer::wake : null);
     housekeeping.schedule("monthly-reports", config.reports().schedule(), () -> {

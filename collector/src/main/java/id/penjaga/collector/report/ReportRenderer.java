@@ -52,6 +52,11 @@ public final class ReportRenderer {
     }
   }
 
+  /** The words of a language for templates ({@code {{w.key}}}, '.' in keys as '_'). */
+  public static Map<String, String> words(String lang) {
+    return ReportWords.of(lang).all();
+  }
+
   public String html(Reports.Built b, String lang, Instant generatedAt) {
     Map<String, Object> ctx = new HashMap<>(b.model());
     ReportWords words = ReportWords.of(lang);

@@ -1,0 +1,122 @@
+package id.penjaga.collector.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import id.penjaga.collector.evidence.EvidenceRegister;
+import id.penjaga.collector.store.ReportStore;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The web page in a real headless Chromium (Debian's chromium and chromedriver): a wrong password
+ * is refused, the right one opens the dashboard with the agent, its failed backup and the alert,
+ * and a report opens from the reports page. Screenshots go to target/screenshots.
+ */
+class WebPageBrowserTest {
+  @TempDir Path dir;
+  WebFixture collector;
+  WebDriver browser;
+  static final Path SHOTS = Path.of("target/screenshots");
+
+  @BeforeEach
+  void start() throws Exception {
+    collector = new WebFixture(dir);
+    File chromium = new File("/usr/bin/chromium");
+    File driver = new File("/usr/bin/chromedriver");
+    assertThat(chromium).as("Debian's chromium (installed by .ci/test)").exists();
+    assertThat(driver).as("Debian's chromium-driver (installed by .ci/test)").exists();
+    ChromeOptions o = new ChromeOptions();
+    o.setBinary(chromium);
+    o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+        "--window-size=1280,1000", "--user-data-dir=" + dir.resolve("chromium-profile"));
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build();
+    browser = new ChromeDriver(service, o);
+    browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    Files.createDirectories(SHOTS);
+  }
+
+  @AfterEach
+  void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (collector != null) {
+      collector.close();
+    }
+  }
+
+  private void shot(String name) throws Exception {
+    Files.write(SHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+  }
+
+  private void logIn(String user, String password) {
+    browser.findElement(By.id("username")).sendKeys(user);
+    browser.findElement(By.id("password")).sendKeys(password);
+    browser.findElement(By.id("login")).click();
+  }
+
+  @Test
+  void logsInOpensTheDashboardAndAReportAndRefusesAWrongPassword() throws Exception {
+    browser.get(collector.base() + "/ui/");
+    assertThat(browser.getCurrentUrl()).endsWith("/ui/login");
+
+    logIn("kepala", "salah-sekali-123");
+    assertThat(browser.getCurrentUrl()).contains("/ui/login");
+    assertThat(browser.findElement(By.id("error")).getText()).isEqualTo("Nama pengguna atau kata sandi salah.");
+    browser.get(collector.base() + "/ui/evidence");
+    assertThat(browser.getCurrentUrl()).as("no way in without logging in").endsWith("/ui/login");
+    shot("login-failed");
+
+    logIn("kepala", WebFixture.PASSWORD);
+    assertThat(browser.getCurrentUrl()).endsWith("/ui/");
+    String agents = browser.findElement(By.id("agents")).getText();
+    assertThat(agents).contains("lpse-demo").contains("melapor");
+    assertThat(browser.findElement(By.id("alerts")).getText()).contains("BackupGagal");
+    String backups = browser.findElement(By.id("backups")).getText();
+    assertThat(backups).contains("uploads").contains("berhasil").contains("db").contains("gagal").contains("5c2f0f6a");
+    assertThat(browser.getPageSource()).doesNotContain(WebFixture.PASSWORD);
+    shot("dashboard");
+
+    browser.findElement(By.linkText("Register bukti")).click();
+    String evidence = browser.findElement(By.id("evidence")).getText();
+    assertThat(evidence).contains("login-failed").contains("login").contains("kepala (Kepala LPSE)")
+        .contains("SOP 10 langkah 4").contains("SOP 10 langkah 6");
+    shot("evidence");
+
+    browser.findElement(By.linkText("Laporan")).click();
+    String month = YearMonth.now(ZoneId.of("Asia/Jakarta")).toString();
+    browser.findElement(By.cssSelector("a[href='/ui/reports/backup-effectiveness/" + month + ".html']")).click();
+    assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Analisa Efektifitas Backup");
+    assertThat(browser.findElement(By.tagName("body")).getText()).contains("LPSE Kabupaten Contoh").contains("50,0%")
+        .contains("pg_dump exited with status 1");
+    // the report's inline style is allowed by its CSP hash: the table has its borders
+    assertThat(browser.findElement(By.cssSelector("table td")).getCssValue("border-top-style")).isEqualTo("solid");
+    shot("report-backup-effectiveness");
+
+    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+      EvidenceRegister reg = new EvidenceRegister(store, null);
+      List<EvidenceRegister.Record> access = reg.list(null, null, "report-download", null);
+      assertThat(access).anyMatch(r -> r.summary().contains("backup-effectiveness") && r.actor().startsWith("kepala"));
+      assertThat(reg.list(null, null, "login-failed", null)).hasSize(1);
+      assertThat(reg.verify()).isEmpty();
+    }
+  }
+}
