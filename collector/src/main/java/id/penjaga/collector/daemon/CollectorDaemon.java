@@ -7,6 +7,8 @@ import id.penjaga.collector.config.AlertRules;
 import id.penjaga.collector.config.CollectorConfig;
 import id.penjaga.collector.evidence.EvidenceRegister;
 import id.penjaga.collector.housekeeping.Housekeeping;
+import id.penjaga.collector.config.CronSchedule;
+import id.penjaga.collector.report.CapacityRecap;
 import id.penjaga.collector.report.MonthlyReports;
 import id.penjaga.collector.report.ReportService;
 import id.penjaga.collector.ingest.AgentTokens;
@@ -181,7 +183,18 @@ public final class CollectorDaemon implements AutoCloseable {
         log.error("the monthly reports could not be made: {}", e.toString());
       }
     });
+    CapacityRecap recap = new CapacityRecap(store, reportService.reports(), evidence,
+        java.time.ZoneId.of(config.reports().timezone()));
+    housekeeping.schedule("capacity-recap", CronSchedule.parse("20 0 * * *"), () -> {
+      try {
+        recap.run(7);
+      } catch (Exception e) {
+        log.error("the daily capacity recap failed: {}", e.toString());
+      }
+    });
     housekeeping.start();
+    vertx.executeBlocking(() -> recap.run(7), false)
+        .onFailure(e -> log.error("the daily capacity recap failed: {}", e.toString()));
     vertx.executeBlocking(monthly::catchUp, false)
         .onFailure(e -> log.error("the monthly reports could not be made: {}", e.toString()));
     log.info(

@@ -332,6 +332,28 @@ class ReportsTest {
   }
 
   @Test
+  void theDailyCapacityRecapRecordsEachDayOnceWithItsBreaches() throws Exception {
+    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+      EvidenceRegister reg = new EvidenceRegister(store, null);
+      CapacityRecap recap = new CapacityRecap(store, service(store).reports(), reg, WIB);
+      assertThat(recap.run(40)).isEqualTo(40); // 22 September to 31 October
+      assertThat(recap.run(40)).isZero();
+      List<EvidenceRegister.Record> days = reg.list(null, null, "capacity-recap", null);
+      assertThat(days).hasSize(40).allMatch(r -> r.sopRef().equals("SOP 6 langkah 3"));
+      Set<String> over = new HashSet<>();
+      for (EvidenceRegister.Record r : days) {
+        if (r.outcome().equals("over")) {
+          over.add(new JsonObject(r.details()).getString("day"));
+        }
+      }
+      assertThat(over).containsExactlyInAnyOrderElementsOf(cpuOverDays.stream().map(LocalDate::toString).toList());
+      assertThat(days.get(days.size() - 1).summary()).startsWith("Pencatatan kapasitas 2026-10-31: ")
+          .contains("Disk /home rata-rata");
+      assertThat(reg.verify()).isEmpty();
+    }
+  }
+
+  @Test
   void theCliMakesTheMonthlySetAndRecordsIt() throws Exception {
     Path config = dir.resolve("collector.yaml");
     Files.writeString(config, "collector:\n  store: " + db + "\nreports:\n  output-dir: " + dir.resolve("reports")
