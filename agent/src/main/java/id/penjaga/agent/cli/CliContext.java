@@ -57,7 +57,7 @@ final class CliContext {
     }
     AgentConfig.CollectorLink link = config.collectorLink().get();
     try {
-      CollectorClient client = new CollectorClient(link.url(), link.tokenFile().read(), link.timeout(), link.caFile());
+      CollectorClient client = new CollectorClient(link.url(), link.token(), link.timeout(), link.tls());
       new ReportSender(spool, client, new Random()).drainOnce();
     } catch (IOException e) {
       log.warn("records stay in the spool for the daemon to send: {}", e.getMessage());

@@ -556,12 +556,44 @@ public record AgentConfig(
   /** The collector this agent reports to, and the token that proves who it is. */
   public record CollectorLink(
       @JsonProperty(required = true) URI url,
-      @JsonProperty(required = true) SecretFile tokenFile,
+      SecretFile tokenFile,
       Duration timeout,
       Integer batchSize,
       Path caFile,
-      Boolean allowPlainHttp) {
+      Boolean allowPlainHttp,
+      String pinSha256,
+      Path clientCertFile,
+      SecretFile clientKeyFile) {
+    /** TLS settings for the client. */
+    public id.penjaga.agent.report.CollectorTls tls() throws java.io.IOException {
+      return new id.penjaga.agent.report.CollectorTls(caFile, pinSha256, clientCertFile,
+          clientKeyFile == null ? null : clientKeyFile.read());
+    }
+
+    /** The bearer token, or null when the agent uses its client certificate only. */
+    public String token() throws java.io.IOException {
+      return tokenFile == null ? null : tokenFile.read();
+    }
+
     public CollectorLink {
+      if (tokenFile == null && clientCertFile == null) {
+        throw new InvalidSetting("token-file", "missing: the agent proves itself with token-file, or with"
+            + " client-cert-file and client-key-file (mutual TLS)");
+      }
+      if ((clientCertFile == null) != (clientKeyFile == null)) {
+        throw new InvalidSetting(clientCertFile == null ? "client-cert-file" : "client-key-file",
+            "mutual TLS needs both client-cert-file (PEM certificate) and client-key-file (PEM PKCS#8 key, mode 0600)");
+      }
+      if (clientCertFile != null && !java.nio.file.Files.isReadable(clientCertFile)) {
+        throw new InvalidSetting("client-cert-file", "cannot read " + clientCertFile);
+      }
+      if (pinSha256 != null) {
+        try {
+          id.penjaga.agent.report.CollectorTls.parsePin(pinSha256);
+        } catch (IllegalArgumentException e) {
+          throw new InvalidSetting("pin-sha256", e.getMessage());
+        }
+      }
       allowPlainHttp = allowPlainHttp != null ? allowPlainHttp : Boolean.FALSE;
       if (url.getScheme() != null && url.getScheme().equalsIgnoreCase("http") && url.getHost() != null
           && !url.getHost().matches("127\\.0\\.0\\.1|localhost|\\[?::1\\]?") && !allowPlainHttp) {
@@ -569,6 +601,9 @@ public record AgentConfig(
             "url",
             "plain http to a collector on another host would send the token in the clear: use https://"
                 + " (with ca-file) or, on a trusted network only, allow-plain-http: true");
+      }
+      if (clientCertFile != null && url.getScheme() != null && url.getScheme().equalsIgnoreCase("http")) {
+        throw new InvalidSetting("client-cert-file", "a client certificate needs an https:// collector url");
       }
       if (caFile != null && !java.nio.file.Files.isReadable(caFile)) {
         throw new InvalidSetting("ca-file", "cannot read " + caFile);

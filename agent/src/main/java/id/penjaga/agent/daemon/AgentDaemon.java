@@ -87,7 +87,7 @@ public final class AgentDaemon implements AutoCloseable {
     if (config.collectorLink().isPresent()) {
       AgentConfig.CollectorLink link = config.collectorLink().get();
       CollectorClient client =
-          new CollectorClient(link.url(), link.tokenFile().read(), link.timeout(), link.caFile());
+          new CollectorClient(link.url(), link.token(), link.timeout(), link.tls());
       ReportSender sender = new ReportSender(spool, client, new Random(), link.batchSize());
       FunctionCounter.builder("penjaga.reports.sent", sender, ReportSender::sentCount)
           .description("Reports acknowledged by the collector")

@@ -17,7 +17,7 @@ public final class CollectorClient {
   private final Duration timeout;
 
   public CollectorClient(URI base, String token, Duration timeout) {
-    this(base, token, timeout, null);
+    this(base, token, timeout, CollectorTls.DEFAULT);
   }
 
   /**
@@ -25,41 +25,25 @@ public final class CollectorClient {
    * the system's trusted authorities. The host name is always checked.
    */
   public CollectorClient(URI base, String token, Duration timeout, java.nio.file.Path caFile) {
+    this(base, token, timeout, new CollectorTls(caFile, null, null, null));
+  }
+
+  /**
+   * @param token the bearer token, or null when the agent proves itself by its client certificate
+   * @param tls how the collector is trusted and the agent's own certificate
+   */
+  public CollectorClient(URI base, String token, Duration timeout, CollectorTls tls) {
     String b = base.toString();
     this.endpoint = URI.create((b.endsWith("/") ? b : b + "/") + "api/v1/reports");
     this.batchEndpoint = URI.create(endpoint + "/batch");
-    this.authorization = "Bearer " + token;
+    this.authorization = token == null ? null : "Bearer " + token;
     this.timeout = timeout;
     HttpClient.Builder builder =
         HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER);
-    if (caFile != null) {
-      builder.sslContext(trusting(caFile));
+    if (tls != null && tls.custom()) {
+      builder.sslContext(tls.context());
     }
     this.http = builder.build();
-  }
-
-  /** An SSL context that trusts only the certificates of a PEM file. */
-  static javax.net.ssl.SSLContext trusting(java.nio.file.Path caFile) {
-    try (java.io.InputStream in = java.nio.file.Files.newInputStream(caFile)) {
-      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-      ks.load(null, null);
-      int i = 0;
-      for (java.security.cert.Certificate c :
-          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        ks.setCertificateEntry("ca-" + i++, c);
-      }
-      if (i == 0) {
-        throw new IllegalArgumentException("no certificate in " + caFile);
-      }
-      javax.net.ssl.TrustManagerFactory tmf =
-          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      return ctx;
-    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot read the collector CA " + caFile + ": " + e.getMessage(), e);
-    }
   }
 
   /** The collector's answer to one report. */
@@ -74,12 +58,15 @@ public final class CollectorClient {
     }
   }
 
+  private HttpRequest.Builder authorized(HttpRequest.Builder b) {
+    return authorization == null ? b : b.header("Authorization", authorization);
+  }
+
   public Answer send(byte[] json) throws IOException, InterruptedException {
     HttpRequest request =
-        HttpRequest.newBuilder(endpoint)
+        authorized(HttpRequest.newBuilder(endpoint)
             .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .header("Authorization", authorization)
+            .header("Content-Type", "application/json"))
             .POST(HttpRequest.BodyPublishers.ofByteArray(json))
             .build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -110,11 +97,10 @@ public final class CollectorClient {
       gz.write(']');
     }
     HttpRequest request =
-        HttpRequest.newBuilder(batchEndpoint)
+        authorized(HttpRequest.newBuilder(batchEndpoint)
             .timeout(timeout)
             .header("Content-Type", "application/json")
-            .header("Content-Encoding", "gzip")
-            .header("Authorization", authorization)
+            .header("Content-Encoding", "gzip"))
             .POST(HttpRequest.BodyPublishers.ofByteArray(buf.toByteArray()))
             .build();
     long t0 = System.nanoTime();

@@ -30,6 +30,12 @@ public record CollectorConfig(
 
   public CollectorConfig {
     agents = agents != null ? Collections.unmodifiableMap(new LinkedHashMap<>(agents)) : Map.of();
+    for (Map.Entry<String, AgentEntry> a : agents.entrySet()) {
+      if (a.getValue() == null || (a.getValue().tokenFile() == null && collector.clientCaFile() == null)) {
+        throw new InvalidSetting("agents." + a.getKey() + ".token-file",
+            "missing: an agent proves itself with a token, or with a client certificate when collector.client-ca-file is set");
+      }
+    }
     for (String id : agents.keySet()) {
       if (!AGENT_ID.matcher(id).matches()) {
         throw new InvalidSetting(
@@ -217,8 +223,20 @@ public record CollectorConfig(
       CronSchedule housekeeping,
       Integer rateLimit,
       Path tlsCertFile,
-      SecretFile tlsKeyFile) {
+      SecretFile tlsKeyFile,
+      Path clientCaFile,
+      Duration tlsReloadEvery) {
     public Server {
+      if (clientCaFile != null && tlsCertFile == null) {
+        throw new InvalidSetting("client-ca-file", "client certificates need HTTPS: set tls-cert-file and tls-key-file too");
+      }
+      if (clientCaFile != null && !java.nio.file.Files.isReadable(clientCaFile)) {
+        throw new InvalidSetting("client-ca-file", "cannot read " + clientCaFile);
+      }
+      tlsReloadEvery = tlsReloadEvery != null ? tlsReloadEvery : Duration.ofMinutes(1);
+      if (tlsReloadEvery.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new InvalidSetting("tls-reload-every", "must be at least 1s");
+      }
       if ((tlsCertFile == null) != (tlsKeyFile == null)) {
         throw new InvalidSetting(tlsCertFile == null ? "tls-cert-file" : "tls-key-file",
             "HTTPS needs both tls-cert-file (PEM certificate chain) and tls-key-file (PEM key, mode 0600)");
@@ -257,7 +275,7 @@ public record CollectorConfig(
    * An agent allowed to report, and the token it proves itself with; during a token rollover also
    * the next token (both are accepted until the agent uses the new one and the old is removed).
    */
-  public record AgentEntry(@JsonProperty(required = true) SecretFile tokenFile, SecretFile nextTokenFile) {}
+  public record AgentEntry(SecretFile tokenFile, SecretFile nextTokenFile) {}
 
   /** Log output: {@code text} for people and journald, {@code json} for log shippers. */
   public record Logging(String format, String level) {

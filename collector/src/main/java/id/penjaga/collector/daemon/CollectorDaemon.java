@@ -62,7 +62,9 @@ public final class CollectorDaemon implements AutoCloseable {
     Map<String, java.util.List<String>> tokens = new LinkedHashMap<>();
     for (Map.Entry<String, CollectorConfig.AgentEntry> e : config.agents().entrySet()) {
       java.util.List<String> t = new java.util.ArrayList<>();
-      t.add(e.getValue().tokenFile().read());
+      if (e.getValue().tokenFile() != null) {
+        t.add(e.getValue().tokenFile().read());
+      }
       if (e.getValue().nextTokenFile() != null) {
         t.add(e.getValue().nextTokenFile().read());
       }
@@ -143,6 +145,7 @@ public final class CollectorDaemon implements AutoCloseable {
             config.collector().maxReportSize().bytes(),
             registry)
         .rateLimit(config.collector().rateLimit())
+        .clientCertificates(config.collector().clientCaFile() != null ? config.agents().keySet() : java.util.Set.of())
         .onStored(
             reports -> {
               if (alerts.onReports(reports) > 0 && mailer != null) {
@@ -171,6 +174,7 @@ public final class CollectorDaemon implements AutoCloseable {
             .toCompletableFuture()
             .get(30, TimeUnit.SECONDS);
 
+    watchCertificate();
     housekeeping =
         new Housekeeping(
             store, clock, config.collector().keepHeartbeats(), config.collector().housekeeping());
@@ -211,19 +215,66 @@ public final class CollectorDaemon implements AutoCloseable {
     return server.actualPort();
   }
 
-  /** HTTPS when a certificate and key are configured (agents then verify it), else plain HTTP. */
-  private io.vertx.core.http.HttpServerOptions serverOptions() {
+  /**
+   * HTTPS when a certificate and key are configured (agents then verify it), else plain HTTP; with
+   * a client CA, agents may prove themselves by a client certificate it signed.
+   */
+  private io.vertx.core.http.HttpServerOptions serverOptions() throws java.io.IOException {
     io.vertx.core.http.HttpServerOptions o = new io.vertx.core.http.HttpServerOptions();
     CollectorConfig.Server c = config.collector();
     if (c.tlsCertFile() != null) {
-      o.setSsl(true)
-          .setKeyCertOptions(
-              new io.vertx.core.net.PemKeyCertOptions()
-                  .setCertPath(c.tlsCertFile().toString())
-                  .setKeyPath(c.tlsKeyFile().path().toString()));
+      o.setSsl(true).setKeyCertOptions(keyCert());
+      if (c.clientCaFile() != null) {
+        o.setClientAuth(io.vertx.core.http.ClientAuth.REQUEST)
+            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(c.clientCaFile().toString()));
+        log.info("agents may prove themselves by client certificates signed by {}", c.clientCaFile());
+      }
       log.info("serving HTTPS with {}", c.tlsCertFile());
     }
     return o;
+  }
+
+  /** The certificate and key as they are in their files now (read together, so a reload sees a matching pair). */
+  private io.vertx.core.net.PemKeyCertOptions keyCert() throws java.io.IOException {
+    CollectorConfig.Server c = config.collector();
+    return new io.vertx.core.net.PemKeyCertOptions()
+        .setCertValue(io.vertx.core.buffer.Buffer.buffer(java.nio.file.Files.readAllBytes(c.tlsCertFile())))
+        .setKeyValue(io.vertx.core.buffer.Buffer.buffer(c.tlsKeyFile().read()));
+  }
+
+  private String tlsStamp() {
+    CollectorConfig.Server c = config.collector();
+    try {
+      return java.nio.file.Files.getLastModifiedTime(c.tlsCertFile()) + "|" + java.nio.file.Files.size(c.tlsCertFile())
+          + "|" + java.nio.file.Files.getLastModifiedTime(c.tlsKeyFile().path());
+    } catch (java.io.IOException e) {
+      return "unreadable";
+    }
+  }
+
+  /** Checks the certificate and key files now and then; when they change, new connections get the new pair. */
+  private void watchCertificate() {
+    CollectorConfig.Server c = config.collector();
+    if (c.tlsCertFile() == null) {
+      return;
+    }
+    String[] stamp = {tlsStamp()};
+    vertx.setPeriodic(c.tlsReloadEvery().toMillis(), id -> vertx.executeBlocking(() -> {
+      String now = tlsStamp();
+      if (now.equals(stamp[0])) {
+        return null;
+      }
+      io.vertx.core.net.ServerSSLOptions ssl = new io.vertx.core.net.ServerSSLOptions().setKeyCertOptions(keyCert());
+      if (c.clientCaFile() != null) {
+        ssl.setClientAuth(io.vertx.core.http.ClientAuth.REQUEST)
+            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(c.clientCaFile().toString()));
+      }
+      server.updateSSLOptions(ssl, true).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      stamp[0] = now;
+      log.info("TLS certificate {} reloaded", c.tlsCertFile());
+      return null;
+    }, false).onFailure(e -> log.error("the new TLS certificate or key could not be loaded, the old ones stay: {}",
+        e.toString())));
   }
 
   /** Stops taking requests, lets those in flight finish, then closes the store. */

@@ -100,6 +100,8 @@ public final class IngestApi {
     }
   }
 
+  private java.util.Set<String> certAgents = java.util.Set.of();
+
   public IngestApi(
       Vertx vertx,
       ReportStore store,
@@ -200,7 +202,7 @@ public final class IngestApi {
       if (!authenticated.equals(report.getString("agent"))) {
         count("forbidden");
         log.warn("token of agent {} used to report as agent {}; batch refused", authenticated, report.getString("agent"));
-        reply(ctx, 403, "this token may not report for agent " + report.getString("agent"));
+        reply(ctx, 403, "this agent may not report for agent " + report.getString("agent"));
         return;
       }
       valid.add(incoming(authenticated, report));
@@ -256,11 +258,49 @@ public final class IngestApi {
         report.encode());
   }
 
+  /** The agents that may prove themselves by a client certificate (its common name is the agent id). */
+  public IngestApi clientCertificates(java.util.Set<String> agents) {
+    this.certAgents = java.util.Set.copyOf(agents);
+    return this;
+  }
+
+  /** The agent named by the verified client certificate of this connection, if any. */
+  private String certificateAgent(RoutingContext ctx) {
+    if (certAgents.isEmpty() || !ctx.request().isSSL()) {
+      return null;
+    }
+    try {
+      java.util.List<java.security.cert.Certificate> chain = ctx.request().connection().peerCertificates();
+      if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof java.security.cert.X509Certificate leaf)) {
+        return null;
+      }
+      javax.naming.ldap.LdapName dn = new javax.naming.ldap.LdapName(leaf.getSubjectX500Principal().getName());
+      for (javax.naming.ldap.Rdn rdn : dn.getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN") && certAgents.contains(String.valueOf(rdn.getValue()))) {
+          return String.valueOf(rdn.getValue());
+        }
+      }
+    } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+      return null;
+    }
+    return null;
+  }
+
   private void authenticate(RoutingContext ctx) {
     String header = ctx.request().getHeader("Authorization");
     Optional<String> agent = Optional.empty();
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       agent = tokens.agentFor(header.substring(7).trim());
+    }
+    String byCert = certificateAgent(ctx);
+    if (byCert != null && agent.isPresent() && !agent.get().equals(byCert)) {
+      count("forbidden");
+      log.warn("token of agent {} presented with the certificate of agent {}; refused", agent.get(), byCert);
+      reply(ctx, 403, "the token and the client certificate belong to different agents");
+      return;
+    }
+    if (agent.isEmpty() && byCert != null && (header == null || header.isBlank())) {
+      agent = Optional.of(byCert);
     }
     if (agent.isEmpty()) {
       count("unauthorized");
@@ -305,7 +345,7 @@ public final class IngestApi {
           "token of agent {} used to report as agent {}; refused",
           authenticated,
           report.getString("agent"));
-      reply(ctx, 403, "this token may not report for agent " + report.getString("agent"));
+      reply(ctx, 403, "this agent may not report for agent " + report.getString("agent"));
       return;
     }
     ReportStore.IncomingReport incoming = incoming(authenticated, report);
