@@ -170,4 +170,30 @@ class CollectorPinAndClientCertTest {
         .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
     assertThatThrownBy(() -> CollectorTls.parsePin("abc")).hasMessageContaining("64 hex digits");
   }
+
+  @Test
+  void theConfigurationNamesWhatIsMissingOrWrong() throws Exception {
+    Path key = dir.resolve("agent.key");
+    Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Path config = dir.resolve("agent.yaml");
+    String head = "agent:\n  id: lpse-demo\ncollector:\n  url: https://127.0.0.1:8470\n";
+    Files.writeString(config, head + "  client-cert-file: " + dir.resolve("agent.pem") + "\n  client-key-file: " + key
+        + "\n  pin-sha256: " + fingerprint("server.pem") + "\n");
+    id.penjaga.agent.cli.CliRun ok = id.penjaga.agent.cli.CliRun.with(config, "config", "check");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    Files.writeString(config, head + "  client-cert-file: " + dir.resolve("agent.pem") + "\n");
+    assertThat(id.penjaga.agent.cli.CliRun.with(config, "config", "check").err())
+        .contains("collector.client-key-file").contains("mutual TLS needs both");
+    Files.writeString(config, head);
+    assertThat(id.penjaga.agent.cli.CliRun.with(config, "config", "check").err())
+        .contains("collector.token-file").contains("client-cert-file");
+    Files.writeString(config, head + "  client-cert-file: " + dir.resolve("agent.pem") + "\n  client-key-file: " + key
+        + "\n  pin-sha256: AB:CD\n");
+    assertThat(id.penjaga.agent.cli.CliRun.with(config, "config", "check").err())
+        .contains("collector.pin-sha256").contains("64 hex digits");
+    Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.writeString(config, head + "  client-cert-file: " + dir.resolve("agent.pem") + "\n  client-key-file: " + key + "\n");
+    assertThat(id.penjaga.agent.cli.CliRun.with(config, "config", "check").err())
+        .contains("collector.client-key-file").contains("readable by group or others");
+  }
 }
