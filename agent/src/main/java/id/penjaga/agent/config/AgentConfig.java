@@ -577,7 +577,7 @@ public record AgentConfig(
 
     public CollectorLink {
       if (tokenFile == null && clientCertFile == null) {
-        throw new InvalidSetting("token-file", "missing: the agent proves itself with token-file, or with"
+        throw new InvalidSetting("token-file", "required key is missing: the agent proves itself with token-file, or with"
             + " client-cert-file and client-key-file (mutual TLS)");
       }
       if ((clientCertFile == null) != (clientKeyFile == null)) {

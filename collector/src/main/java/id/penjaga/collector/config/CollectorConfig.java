@@ -33,7 +33,7 @@ public record CollectorConfig(
     for (Map.Entry<String, AgentEntry> a : agents.entrySet()) {
       if (a.getValue() == null || (a.getValue().tokenFile() == null && collector.clientCaFile() == null)) {
         throw new InvalidSetting("agents." + a.getKey() + ".token-file",
-            "missing: an agent proves itself with a token, or with a client certificate when collector.client-ca-file is set");
+            "required key is missing: an agent proves itself with a token, or with a client certificate when collector.client-ca-file is set");
       }
     }
     for (String id : agents.keySet()) {
