@@ -16,6 +16,9 @@ trap cleanup EXIT
 # A copy: a rebuild of the jar during the run must not pull classes from under the agent.
 cp "$JAR" "$W/penjaga-agent.jar"; JAR=$W/penjaga-agent.jar
 JAVA_OPTS=$(sed -n 's/^ExecStart=\/usr\/bin\/java \(.*\) -jar .*/\1/p' "$ROOT/systemd/penjaga-agent.service")
+# and the unit's environment (MALLOC_ARENA_MAX)
+while read -r kv; do export "${kv?}"; done < <(sed -n 's/^Environment=\(MALLOC_[A-Z_]*=.*\)/\1/p' "$ROOT/systemd/penjaga-agent.service")
+UNIT_ENV=$(sed -n 's/^Environment=\(MALLOC_[A-Z_]*=.*\)/\1/p' "$ROOT/systemd/penjaga-agent.service" | tr '\n' ' ')
 cat > "$W/agent.yaml" <<YAML
 agent:
   id: bench
@@ -54,7 +57,7 @@ OUT=$ROOT/bench/results/footprint-$(date +%F).md
   echo "# Agent footprint beside node_exporter ($(date +%F))"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(lscpu | sed -n 's/^Model name: *//p');"
-  echo "Java $(java -version 2>&1 | head -1 | cut -d'"' -f2), JVM options of the shipped unit: \`$JAVA_OPTS\`;"
+  echo "Java $(java -version 2>&1 | head -1 | cut -d'"' -f2), JVM options of the shipped unit: \`$JAVA_OPTS\`, environment \`$UNIT_ENV\`;"
   echo "$($NE --version 2>&1 | head -1)."
   echo "Idle daemons after a 60 s warm-up, measured over $MINUTES min: the agent with its heartbeat (1 min) and"
   echo "capacity sampling (60 s, all host samplers), no collector; node_exporter with its defaults."

@@ -133,7 +133,10 @@ public final class ReportSender implements AutoCloseable {
     long bytes = 0;
     for (Path f : files) {
       try {
-        byte[] json = Files.readAllBytes(f);
+        byte[] json = readChecked(f);
+        if (json == null) {
+          continue; // damaged beyond repair: set aside
+        }
         if (!taken.isEmpty() && bytes + json.length > MAX_BATCH_BYTES) {
           break;
         }
@@ -217,11 +220,34 @@ public final class ReportSender implements AutoCloseable {
     return clockOffsetSeconds;
   }
 
+  /**
+   * A spooled report, checked against its CRC. A damaged one is taken again from the journal of
+   * records when it is there (every record that is not a sample), else set aside with the reason;
+   * null then.
+   */
+  private byte[] readChecked(Path file) throws IOException {
+    try {
+      return spool.read(file);
+    } catch (Spool.DamagedException e) {
+      byte[] again = spool.fromJournal(Spool.sequenceOf(file));
+      if (again != null) {
+        log.warn("{}; sent as kept in the journal of records", e.getMessage());
+        return again;
+      }
+      log.error("{}; set aside in {}/rejected (not in the journal: a sample)", e.getMessage(), spool.directory());
+      spool.reject(file, e.getMessage());
+      return null;
+    }
+  }
+
   /** Returns true when the report left the spool (acknowledged or set aside). */
   private boolean sendOne(Path file) throws InterruptedException {
     byte[] json;
     try {
-      json = Files.readAllBytes(file);
+      json = readChecked(file);
+      if (json == null) {
+        return true; // damaged beyond repair: set aside
+      }
     } catch (NoSuchFileException e) {
       return true; // another process sent it
     } catch (IOException e) {

@@ -121,7 +121,8 @@ public final class Spool {
               clock.instant().toString(),
               agentVersion,
               body);
-      AtomicFile.write(dir.resolve(fileName(seq, type.sample())), report.toJson());
+      byte[] json = report.toJson();
+      AtomicFile.write(dir.resolve(fileName(seq, type.sample(), crc(json))), json);
       if (!type.sample()) {
         appendToJournal(report);
       }
@@ -256,9 +257,70 @@ public final class Spool {
     return file.getFileName().toString().endsWith(SAMPLE_SUFFIX);
   }
 
-  private static String fileName(long seq, boolean sample) {
-    return String.format("%020d%s", seq, sample ? SAMPLE_SUFFIX : SUFFIX);
+  /** {@code <seq>.<crc32c>[-sample].json}: the checksum of the content is part of the name. */
+  private static String fileName(long seq, boolean sample, long crc) {
+    return String.format("%020d.%08x%s", seq, crc, sample ? SAMPLE_SUFFIX : SUFFIX);
   }
+
+  static long crc(byte[] b) {
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    c.update(b);
+    return c.getValue();
+  }
+
+  /** The journal's copy of this agent's report {@code seq}, or null when it is not there. */
+  public byte[] fromJournal(long seq) {
+    if (!Files.exists(journal)) {
+      return null;
+    }
+    try (java.io.BufferedReader r = Files.newBufferedReader(journal, StandardCharsets.UTF_8)) {
+      String line;
+      byte[] found = null;
+      while ((line = r.readLine()) != null) {
+        if (!line.contains("\"seq\":" + seq)) {
+          continue;
+        }
+        try {
+          JsonNode n = Report.JSON.readTree(line);
+          if (n.path("seq").asLong() == seq && agentId.equals(n.path("agent").asText())) {
+            found = line.getBytes(StandardCharsets.UTF_8);
+          }
+        } catch (IOException e) {
+          // a damaged line: look further
+        }
+      }
+      return found;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** A spooled report whose content no longer matches the checksum it was written with. */
+  public static final class DamagedException extends IOException {
+    public DamagedException(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * Reads a spooled report and checks it against the CRC-32C in its name (files spooled by an
+   * older version have none and are taken as they are).
+   */
+  public byte[] read(Path file) throws IOException {
+    byte[] b = Files.readAllBytes(file);
+    java.util.regex.Matcher m = CRC_NAME.matcher(file.getFileName().toString());
+    if (m.matches()) {
+      long want = Long.parseLong(m.group(1), 16);
+      long got = crc(b);
+      if (want != got) {
+        throw new DamagedException(String.format(
+            "spooled report %s is damaged on disk (CRC-32C %08x, written as %08x)", file.getFileName(), got, want));
+      }
+    }
+    return b;
+  }
+
+  private static final java.util.regex.Pattern CRC_NAME = java.util.regex.Pattern.compile("[0-9]{20}\\.([0-9a-f]{8})(-sample)?\\.json");
 
 
 }

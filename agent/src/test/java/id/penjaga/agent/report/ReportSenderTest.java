@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -115,6 +116,34 @@ class ReportSenderTest {
     assertThat(spool.pendingCount()).isZero();
     assertThat(spool.rejectedCount()).isEqualTo(1);
     assertThat(s.clockOffsetSeconds()).isBetween(4.0, 6.0);
+  }
+
+  @Test
+  void aReportDamagedOnDiskIsCaughtByItsCrcAndARecordIsSentFromTheJournal() throws Exception {
+    batchCollector = true;
+    var record = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        .put("source", "uploads").put("result", "success");
+    String original = new String(spool.append(ReportType.BACKUP_RUN, record).orElseThrow().toJson(), StandardCharsets.UTF_8);
+    heartbeats(1);
+    List<Path> files = spool.pending(10);
+    assertThat(files).hasSize(2);
+    assertThat(files.get(0).getFileName().toString()).matches("0{19}1\\.[0-9a-f]{8}\\.json");
+    for (Path f : files) { // one byte flipped in each, the length unchanged
+      byte[] b = Files.readAllBytes(f);
+      int i = new String(b, StandardCharsets.UTF_8).indexOf("lpse-demo") + 2;
+      b[i] ^= 0x01;
+      Files.write(f, b);
+    }
+    assertThat(sender().drainOnce()).isEqualTo(1);
+    assertThat(received).hasSize(1);
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(received.get(0)))
+        .isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree(original));
+    assertThat(spool.pendingCount()).isZero();
+    assertThat(spool.rejectedCount()).isEqualTo(1); // the heartbeat: not journaled, set aside
+    try (var s = Files.list(dir.resolve("rejected"))) {
+      Path reason = s.filter(p -> p.toString().endsWith(".reason")).findFirst().orElseThrow();
+      assertThat(Files.readString(reason)).contains("damaged on disk (CRC-32C");
+    }
   }
 
   @Test

@@ -1,0 +1,40 @@
+package id.penjaga.agent.logging;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+
+/**
+ * The log's starting point, set up in code (found by logback through the service loader) rather
+ * than from an XML file: warnings and errors on standard error, so the CLI's own output stays
+ * clean; {@code run} then switches to the daemon's log ({@link LoggingSetup}). Reading logback's
+ * XML loads about a thousand classes that an idle agent would keep in memory.
+ */
+public final class DefaultLogging extends ContextAwareBase implements Configurator {
+  @Override
+  public ExecutionStatus configure(LoggerContext ctx) {
+    if (DefaultLogging.class.getResource("/logback-test.xml") != null) {
+      return ExecutionStatus.INVOKE_NEXT_IF_ANY; // tests bring their own
+    }
+    PatternLayoutEncoder text = new PatternLayoutEncoder();
+    text.setContext(ctx);
+    text.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg%n");
+    text.start();
+    ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+    console.setContext(ctx);
+    console.setName("stderr");
+    console.setTarget("System.err");
+    console.setEncoder(text);
+    console.start();
+    Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.addAppender(console);
+    root.setLevel(Level.WARN);
+    ctx.getLogger("org.quartz").setLevel(Level.WARN);
+    return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+  }
+}
