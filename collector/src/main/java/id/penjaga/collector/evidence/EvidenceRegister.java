@@ -111,6 +111,58 @@ public final class EvidenceRegister {
     return r;
   }
 
+  /** Something a decision or follow-up can be recorded on: an evidence record or an alert. */
+  public record Item(String sopRef, String agent, String summary, List<Record> followUps) {}
+
+  /** The item an evidence record number or alert id names, with its follow-ups so far; null if none. */
+  public Item item(Long evidenceSeq, Long alertId) throws SQLException {
+    String sop;
+    String agent;
+    String summary;
+    String linkKey;
+    long linkValue;
+    if (evidenceSeq != null) {
+      Record r = get(evidenceSeq);
+      if (r == null) {
+        return null;
+      }
+      sop = r.sopRef();
+      agent = r.agent();
+      summary = r.summary();
+      linkKey = "evidence";
+      linkValue = evidenceSeq;
+    } else if (alertId != null) {
+      String[] a = store.inTransaction(c -> {
+        try (PreparedStatement ps = c.prepareStatement("SELECT agent, name, kind, summary, state FROM alert WHERE id = ?")) {
+          ps.setLong(1, alertId);
+          try (ResultSet rs = ps.executeQuery()) {
+            return rs.next()
+                ? new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)}
+                : null;
+          }
+        }
+      });
+      if (a == null) {
+        return null;
+      }
+      sop = Activities.sopOfAlertKind(a[2]);
+      agent = a[0];
+      summary = a[1] + ": " + a[3] + " (" + ("firing".equals(a[4]) ? "aktif" : "selesai") + ")";
+      linkKey = "alert";
+      linkValue = alertId;
+    } else {
+      return null;
+    }
+    List<Record> fus = new ArrayList<>();
+    for (Record r : list(null, null, "follow-up", null)) {
+      JsonObject l = new JsonObject(r.links());
+      if (l.getValue(linkKey) != null && l.getLong(linkKey) == linkValue) {
+        fus.add(r);
+      }
+    }
+    return new Item(sop, agent, summary, fus);
+  }
+
   /**
    * Appends a follow-up of an earlier record or alert (who did what, and when): a new record,
    * never an edit of the one it follows up.

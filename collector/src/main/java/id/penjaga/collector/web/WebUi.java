@@ -95,7 +95,7 @@ public final class WebUi {
     this.throttle = new LoginThrottle(5, Duration.ofMinutes(15), store.clock());
     Mustache.Compiler c = Mustache.compiler().escapeHTML(true).defaultValue("").emptyStringIsFalse(true)
         .withLoader(name -> new InputStreamReader(open("web/" + name + ".html"), StandardCharsets.UTF_8));
-    for (String t : new String[] {"login", "dashboard", "evidence", "reports"}) {
+    for (String t : new String[] {"login", "dashboard", "evidence", "reports", "ack"}) {
       templates.put(t, c.compile(new InputStreamReader(open("web/" + t + ".html"), StandardCharsets.UTF_8)));
     }
     try (InputStream in = open("web/style.css")) {
@@ -149,6 +149,8 @@ public final class WebUi {
     router.get(ROOT + "/evidence/export").handler(this::evidenceExport);
     router.get(ROOT + "/reports").handler(ctx -> page(ctx, "reports", () -> reportsPage(lang(ctx))));
     router.get(ROOT + "/reports/:kind/:file").handler(this::report);
+    router.get(ROOT + "/ack").handler(ctx -> page(ctx, "ack", () -> ackPage(ctx)));
+    router.post(ROOT + "/ack").handler(this::acknowledge);
   }
 
   // ------------------------------------------------------------------ login
@@ -265,6 +267,109 @@ public final class WebUi {
     evidence.append(new EvidenceRegister.Entry(store.clock().instant(), "Keamanan akses", activity, null, actor, outcome,
         summary, new JsonObject().put("address", address), null));
     return null;
+  }
+
+  // ------------------------------------------------------------------ decisions
+
+  private static Long longParam(String v) {
+    try {
+      return v == null || v.isBlank() ? null : Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** "budi (Budi Santoso, Administrator Sistem)"; "kepala (Kepala LPSE)" when the name is the role. */
+  private String actorWithRole(String user) {
+    CollectorConfig.WebUser u = config.users().get(user);
+    String title = Permissions.title(u == null ? null : u.role());
+    String name = u == null ? null : u.name();
+    return user + " (" + (name == null || name.equals(title) ? title : name + ", " + title) + ")";
+  }
+
+  private String role(String user) {
+    CollectorConfig.WebUser u = config.users().get(user);
+    return u == null ? null : u.role();
+  }
+
+  private Map<String, Object> ackPage(RoutingContext ctx) throws Exception {
+    String lang = lang(ctx);
+    Long record = longParam(ctx.request().getParam("record"));
+    Long alert = record == null ? longParam(ctx.request().getParam("alert")) : null;
+    EvidenceRegister.Item item = evidence.item(record, alert);
+    Map<String, Object> m = new HashMap<>();
+    m.put("found", item != null);
+    if (item == null) {
+      return m;
+    }
+    String user = ctx.session().get("user");
+    String role = role(user);
+    m.put("record", record == null ? "" : String.valueOf(record));
+    m.put("alert", alert == null ? "" : String.valueOf(alert));
+    m.put("sop", item.sopRef());
+    m.put("agent", item.agent() == null ? "" : item.agent());
+    m.put("summary", item.summary());
+    m.put("allowed", Permissions.mayAcknowledge(role, item.sopRef()));
+    m.put("not_allowed", ReportRenderer.words(lang).getOrDefault("web_not_allowed", "").replace("{0}", Permissions.title(role)));
+    List<Map<String, Object>> history = new ArrayList<>();
+    for (EvidenceRegister.Record r : item.followUps()) {
+      JsonObject d = new JsonObject(r.details());
+      history.add(Map.of("time", time(Instant.parse(r.occurredAt()), lang), "by", r.actor(),
+          "action", d.getString("action", r.summary()), "pic", d.getString("person_in_charge") == null ? "" : d.getString("person_in_charge"),
+          "due", d.getString("due") == null ? "" : d.getString("due")));
+    }
+    m.put("history", history);
+    m.put("has_history", !history.isEmpty());
+    return m;
+  }
+
+  private void acknowledge(RoutingContext ctx) {
+    if (!csrfOk(ctx)) {
+      ctx.response().setStatusCode(403).end("403 forbidden: the form has expired; open the page again\n");
+      return;
+    }
+    String user = ctx.session().get("user");
+    String role = role(user);
+    Long record = longParam(ctx.request().getFormAttribute("record"));
+    Long alert = record == null ? longParam(ctx.request().getFormAttribute("alert")) : null;
+    String decision = ctx.request().getFormAttribute("decision");
+    String pic = ctx.request().getFormAttribute("pic");
+    String due = ctx.request().getFormAttribute("due");
+    vertx.executeBlocking(() -> {
+      EvidenceRegister.Item item = evidence.item(record, alert);
+      if (item == null) {
+        return 404;
+      }
+      if (!Permissions.mayAcknowledge(role, item.sopRef())) {
+        return 403;
+      }
+      if (decision == null || decision.isBlank() || decision.length() > 2000) {
+        return 400;
+      }
+      String dueDate = null;
+      if (due != null && !due.isBlank()) {
+        try {
+          dueDate = LocalDate.parse(due.trim()).toString();
+        } catch (DateTimeParseException e) {
+          return 400;
+        }
+      }
+      evidence.followUp(record, alert, actorWithRole(user), decision.strip(),
+          pic == null || pic.isBlank() ? null : pic.strip(), dueDate);
+      return 303;
+    }, false).onComplete(ar -> {
+      int code = ar.succeeded() ? ar.result() : 500;
+      if (code == 303) {
+        redirect(ctx, ROOT + "/ack?" + (record != null ? "record=" + record : "alert=" + alert));
+      } else {
+        ctx.response().setStatusCode(code).end(switch (code) {
+          case 403 -> "403: your role may not record a decision on this item\n";
+          case 404 -> "404: no such item\n";
+          case 400 -> "400: give the decision (and a target date as YYYY-MM-DD)\n";
+          default -> "500: see the collector's log\n";
+        });
+      }
+    });
   }
 
   // ------------------------------------------------------------------ pages
@@ -405,7 +510,9 @@ public final class WebUi {
       EvidenceRegister.Record r = all.get(i);
       rows.add(Map.of("seq", r.seq(), "time", time(Instant.parse(r.occurredAt()), lang), "sop", r.sopRef(),
           "activity", r.activity(), "agent", r.agent() == null ? "" : r.agent(), "actor", r.actor(), "outcome", r.outcome(),
-          "summary", r.summary(), "hash", r.hash().substring(0, 12)));
+          "summary", r.summary(), "hash", r.hash().substring(0, 12),
+          "ackable", !java.util.Set.of("follow-up", "login", "login-failed", "login-throttled", "report-download", "silence")
+              .contains(r.activity())));
     }
     Map<String, Object> m = new HashMap<>();
     m.put("rows", rows);

@@ -46,6 +46,10 @@ final class WebFixture implements AutoCloseable {
         "    penilai:",
         "      password-hash: \"" + hash + "\"",
         "      role: penilai",
+        "    budi:",
+        "      password-hash: \"" + hash + "\"",
+        "      name: Budi Santoso",
+        "      role: admin-sistem",
         ""));
     daemon = new CollectorDaemon(CollectorConfig.load(config), "test", Clock.systemUTC());
     daemon.start();

@@ -95,10 +95,21 @@ class WebPageBrowserTest {
     assertThat(browser.getPageSource()).doesNotContain(WebFixture.PASSWORD);
     shot("dashboard");
 
+    // Kepala LPSE decides on the failed backup from the dashboard
+    browser.findElement(By.cssSelector("#alerts a[href^='/ui/ack?alert=']")).click();
+    assertThat(browser.findElement(By.id("item")).getText()).contains("BackupGagal");
+    browser.findElement(By.id("decision")).sendKeys("Perbaiki kata sandi basis data dan ulangi backup hari ini");
+    browser.findElement(By.id("pic")).sendKeys("Budi (Admin Sistem)");
+    browser.findElement(By.id("save")).click();
+    assertThat(browser.findElement(By.id("history")).getText()).contains("Perbaiki kata sandi basis data")
+        .contains("kepala (Kepala LPSE)").contains("Budi (Admin Sistem)");
+    shot("decision");
+
     browser.findElement(By.linkText("Register bukti")).click();
     String evidence = browser.findElement(By.id("evidence")).getText();
     assertThat(evidence).contains("login-failed").contains("login").contains("kepala (Kepala LPSE)")
-        .contains("SOP 10 langkah 4").contains("SOP 10 langkah 6");
+        .contains("SOP 10 langkah 4").contains("SOP 10 langkah 6")
+        .contains("Tindak lanjut atas peringatan").contains("Perbaiki kata sandi basis data");
     shot("evidence");
 
     browser.findElement(By.linkText("Laporan")).click();

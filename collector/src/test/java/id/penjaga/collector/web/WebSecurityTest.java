@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -152,6 +153,50 @@ class WebSecurityTest {
       for (EvidenceRegister.Record rec : reg.list(null, null, null, null)) {
         assertThat(rec.summary() + rec.details()).doesNotContain(WebFixture.PASSWORD).doesNotContain("salah-");
       }
+    }
+  }
+
+  HttpResponse<String> ack(String form) throws Exception {
+    String page = get("/ui/").body();
+    Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
+    assertThat(m.find()).isTrue();
+    return post("/ui/ack", form + "&csrf=" + enc(m.group(1)));
+  }
+
+  void loginAs(String user) throws Exception {
+    cookies = new CookieManager();
+    http = HttpClient.newBuilder().cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER).build();
+    assertThat(login(user, WebFixture.PASSWORD, csrf()).headers().firstValue("Location")).hasValue("/ui/");
+  }
+
+  @Test
+  void eachRoleDecidesOnlyWhatTheSopGivesIt() throws Exception {
+    long capacitySeq;
+    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+      capacitySeq = new EvidenceRegister(store, null).append(new EvidenceRegister.Entry(java.time.Instant.now(),
+          "SOP 6 langkah 3", "capacity-recap", "lpse-demo", "system", "over", "Pencatatan kapasitas: disk 91%", null, null)).seq();
+    }
+    // the assessor reads, and may not decide
+    loginAs("penilai");
+    assertThat(get("/ui/ack?alert=1").body()).contains("Peran Anda (Penilai) tidak berwenang").doesNotContain("id=\"save\"");
+    assertThat(ack("alert=1&decision=" + enc("diabaikan")).statusCode()).isEqualTo(403);
+    // the system administrator follows up a backup failure, not a capacity item
+    loginAs("budi");
+    assertThat(ack("record=" + capacitySeq + "&decision=" + enc("tambah disk")).statusCode()).isEqualTo(403);
+    assertThat(ack("alert=1&decision=" + enc("kata sandi pg diperbaiki") + "&due=2026-13-40").statusCode()).isEqualTo(400);
+    assertThat(ack("alert=1&decision=" + enc("kata sandi pg diperbaiki")).statusCode()).isEqualTo(303);
+    // Kepala LPSE decides on both
+    loginAs("kepala");
+    assertThat(ack("record=" + capacitySeq + "&decision=" + enc("anggarkan disk 2 TB") + "&pic=" + enc("Pengelola Kapasitas")
+        + "&due=2026-12-31").statusCode()).isEqualTo(303);
+    assertThat(get("/ui/ack?record=" + capacitySeq).body()).contains("anggarkan disk 2 TB").contains("2026-12-31");
+    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+      List<EvidenceRegister.Record> fus = new EvidenceRegister(store, null).list(null, null, "follow-up", null);
+      assertThat(fus).extracting(EvidenceRegister.Record::actor)
+          .containsExactly("budi (Budi Santoso, Administrator Sistem)", "kepala (Kepala LPSE)");
+      assertThat(fus.get(0).sopRef()).isEqualTo("SOP 10 langkah 6");
+      assertThat(fus.get(1).sopRef()).isEqualTo("SOP 6 langkah 3");
+      assertThat(new io.vertx.core.json.JsonObject(fus.get(1).details()).getString("due")).isEqualTo("2026-12-31");
     }
   }
 }
