@@ -35,6 +35,14 @@ public final class AlertEngine {
   private volatile int forecastDays = 14;
 
   /** Fire when a file system is predicted full within this many days (0: off). */
+  private volatile id.penjaga.collector.web.DecisionLinks links;
+
+  /** Puts a signed decision link into each alert e-mail. */
+  public AlertEngine links(id.penjaga.collector.web.DecisionLinks links) {
+    this.links = links;
+    return this;
+  }
+
   public AlertEngine forecastDays(int days) {
     this.forecastDays = days;
     return this;
@@ -331,6 +339,9 @@ public final class AlertEngine {
       v.put("recipientName", to.name() != null ? to.name() : messages.word(lang, "recipient", v));
       v.put("backup", kind.equals("backup"));
       v.put("lastGood", lastGood == null ? null : messages.time(lang, Instant.parse(lastGood)));
+      if (links != null) {
+        v.put("ackLink", links.link(alertId, to.address()));
+      }
       queue(alertId, "firing", to.address(), messages.render(lang, "alert-firing", v));
       n++;
     }

@@ -54,7 +54,7 @@ public record CollectorConfig(
       reports = new Reports(reports.timezone(), reports.language(), reports.schedule(),
           (parent != null ? parent : Path.of(".")).resolve("reports"), reports.lpseName());
     }
-    web = web != null ? web : new Web(null, null, null, null);
+    web = web != null ? web : new Web(null, null, null, null, null, null);
     if (!recipients.isEmpty() && smtp == null) {
       throw new InvalidSetting("recipients", "recipients need an 'smtp' section to send through");
     }
@@ -115,8 +115,16 @@ public record CollectorConfig(
    * {@code /ui/}, behind a login. Users have a password hash made by {@code penjaga-collector
    * hash-password}.
    */
-  public record Web(Boolean enabled, Map<String, WebUser> users, Duration sessionTimeout, Boolean secureCookie) {
+  public record Web(Boolean enabled, Map<String, WebUser> users, Duration sessionTimeout, Boolean secureCookie,
+      java.net.URI baseUrl, Duration linkValidity) {
     public Web {
+      if (baseUrl != null && (baseUrl.getScheme() == null || !baseUrl.getScheme().matches("https?") || baseUrl.getHost() == null)) {
+        throw new InvalidSetting("base-url", "must be the page's address as recipients reach it, e.g. https://penjaga.lpse.example.go.id:8470");
+      }
+      linkValidity = linkValidity != null ? linkValidity : Duration.ofDays(7);
+      if (linkValidity.compareTo(Duration.ofMinutes(5)) < 0) {
+        throw new InvalidSetting("link-validity", "must be at least 5m");
+      }
       users = users != null ? Collections.unmodifiableMap(new LinkedHashMap<>(users)) : Map.of();
       enabled = enabled != null ? enabled : !users.isEmpty();
       sessionTimeout = sessionTimeout != null ? sessionTimeout : Duration.ofMinutes(30);

@@ -155,12 +155,21 @@ public final class CollectorDaemon implements AutoCloseable {
         .mount(router);
     new CollectorMetrics(vertx, store, registry).mount(router);
     reportService = new ReportService(store, config.reports(), rules, evidence);
+    id.penjaga.collector.web.DecisionLinks links = null;
+    if (config.web().enabled() && config.web().baseUrl() != null) {
+      String storePath = config.collector().store().startsWith("jdbc:sqlite:")
+          ? config.collector().store().substring(12) : config.collector().store();
+      links = new id.penjaga.collector.web.DecisionLinks(store, java.nio.file.Path.of(storePath + ".link-key"),
+          config.web().baseUrl().toString(), config.web().linkValidity());
+      alerts.links(links);
+      log.info("alert e-mails carry decision links to {}", config.web().baseUrl());
+    }
     if (config.web().enabled()) {
       if (config.web().users().isEmpty()) {
         log.warn("web.enabled is true but no web.users are set: nobody can log in to the web page");
       }
       new WebUi(vertx, store, evidence, reportService, config.web(), config.reports(), config.alerts().noHeartbeat(),
-          config.collector().tlsCertFile() != null).mount(router);
+          config.collector().tlsCertFile() != null).links(links).mount(router);
       log.info("web page on /ui/ for {} user(s)", config.web().users().size());
     }
     router.get("/").handler(ctx -> ctx.response().end("penjaga-collector " + version + "\n"));

@@ -169,6 +169,12 @@ public final class EvidenceRegister {
    */
   public Record followUp(Long evidenceSeq, Long alertId, String by, String action, String personInCharge,
       String due) throws SQLException {
+    return append(followUpEntry(evidenceSeq, alertId, by, action, personInCharge, due));
+  }
+
+  /** The record {@link #followUp} would append, for appending inside another transaction. */
+  public Entry followUpEntry(Long evidenceSeq, Long alertId, String by, String action, String personInCharge,
+      String due) throws SQLException {
     if (action == null || action.isBlank()) {
       throw new IllegalArgumentException("say what was done or decided");
     }
@@ -210,7 +216,7 @@ public final class EvidenceRegister {
       throw new IllegalArgumentException("say what is followed up: an evidence record or an alert");
     }
     JsonObject details = new JsonObject().put("action", action).put("person_in_charge", personInCharge).put("due", due);
-    return append(new Entry(store.clock().instant(), sop, "follow-up", agent, by, "recorded",
+    return (new Entry(store.clock().instant(), sop, "follow-up", agent, by, "recorded",
         "Tindak lanjut" + about + ": " + action
             + (personInCharge != null ? "; penanggung jawab " + personInCharge : "")
             + (due != null ? "; target " + due : ""),

@@ -76,6 +76,7 @@ public final class WebUi {
   private final Duration noHeartbeat;
   private final boolean secure;
   private final LoginThrottle throttle;
+  private DecisionLinks links;
   private final Map<String, Template> templates = new HashMap<>();
   private final byte[] css;
   /** A hash to check when the user is unknown, so a wrong name takes as long as a wrong password. */
@@ -95,7 +96,7 @@ public final class WebUi {
     this.throttle = new LoginThrottle(5, Duration.ofMinutes(15), store.clock());
     Mustache.Compiler c = Mustache.compiler().escapeHTML(true).defaultValue("").emptyStringIsFalse(true)
         .withLoader(name -> new InputStreamReader(open("web/" + name + ".html"), StandardCharsets.UTF_8));
-    for (String t : new String[] {"login", "dashboard", "evidence", "reports", "ack"}) {
+    for (String t : new String[] {"login", "dashboard", "evidence", "reports", "ack", "link"}) {
       templates.put(t, c.compile(new InputStreamReader(open("web/" + t + ".html"), StandardCharsets.UTF_8)));
     }
     try (InputStream in = open("web/style.css")) {
@@ -111,6 +112,12 @@ public final class WebUi {
       throw new IllegalStateException(name + " missing from the jar");
     }
     return in;
+  }
+
+  /** Decision links from e-mails (null: none are sent, none accepted). */
+  public WebUi links(DecisionLinks links) {
+    this.links = links;
+    return this;
   }
 
   public void mount(Router router) {
@@ -143,6 +150,8 @@ public final class WebUi {
     router.get(ROOT + "/login").handler(this::loginForm);
     router.post(ROOT + "/login").handler(this::login);
     router.post(ROOT + "/logout").handler(this::logout);
+    router.get(ROOT + "/link/:token").handler(this::linkForm);
+    router.post(ROOT + "/link").handler(this::linkDecision);
     router.route(ROOT + "/*").handler(this::requireLogin);
     router.get(ROOT + "/").handler(ctx -> page(ctx, "dashboard", () -> dashboard(lang(ctx))));
     router.get(ROOT + "/evidence").handler(ctx -> page(ctx, "evidence", () -> evidencePage(ctx)));
@@ -369,6 +378,98 @@ public final class WebUi {
           default -> "500: see the collector's log\n";
         });
       }
+    });
+  }
+
+  private void linkRefused(RoutingContext ctx, DecisionLinks.Refusal why) {
+    Map<String, Object> m = new HashMap<>();
+    m.put("refused", true);
+    m.put("message", ReportRenderer.words(lang(ctx)).getOrDefault("web_link_" + why.name().toLowerCase(Locale.ROOT), why.name()));
+    render(ctx, "link", m, why == DecisionLinks.Refusal.FORGED ? 403 : 410);
+  }
+
+  private void linkForm(RoutingContext ctx) {
+    String token = ctx.pathParam("token");
+    if (links == null) {
+      ctx.response().setStatusCode(404).end("404\n");
+      return;
+    }
+    DecisionLinks.Claim claim;
+    try {
+      claim = links.verify(token).orElseThrow();
+    } catch (DecisionLinks.Refused e) {
+      linkRefused(ctx, e.why);
+      return;
+    }
+    vertx.executeBlocking(() -> evidence.item(null, claim.alertId()), false).onComplete(ar -> {
+      if (ar.failed() || ar.result() == null) {
+        ctx.response().setStatusCode(404).end("404: no such alert\n");
+        return;
+      }
+      Map<String, Object> m = new HashMap<>();
+      m.put("token", token);
+      m.put("summary", ar.result().summary());
+      m.put("sop", ar.result().sopRef());
+      m.put("agent", ar.result().agent());
+      m.put("recipient", claim.recipient());
+      m.put("form", true);
+      render(ctx, "link", m, 200);
+    });
+  }
+
+  private void linkDecision(RoutingContext ctx) {
+    if (links == null || !csrfOk(ctx)) {
+      ctx.response().setStatusCode(403).end("403 forbidden: the form has expired; open the link again\n");
+      return;
+    }
+    String token = ctx.request().getFormAttribute("token");
+    String decision = ctx.request().getFormAttribute("decision");
+    String pic = ctx.request().getFormAttribute("pic");
+    String due = ctx.request().getFormAttribute("due");
+    DecisionLinks.Claim claim;
+    try {
+      claim = links.verify(token == null ? "" : token).orElseThrow();
+    } catch (DecisionLinks.Refused e) {
+      linkRefused(ctx, e.why);
+      return;
+    }
+    if (decision == null || decision.isBlank() || decision.length() > 2000) {
+      ctx.response().setStatusCode(400).end("400: give the decision\n");
+      return;
+    }
+    String address = ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress() : "?";
+    vertx.executeBlocking(() -> {
+      String dueDate = null;
+      if (due != null && !due.isBlank()) {
+        dueDate = LocalDate.parse(due.trim()).toString();
+      }
+      EvidenceRegister.Entry e = evidence.followUpEntry(null, claim.alertId(), claim.recipient() + " (tautan e-mail)",
+          decision.strip(), pic == null || pic.isBlank() ? null : pic.strip(), dueDate);
+      EvidenceRegister.Entry withAddress = new EvidenceRegister.Entry(e.occurredAt(), e.sopRef(), e.activity(), e.agent(),
+          e.actor(), e.outcome(), e.summary(), e.details().copy().put("address", address), e.links());
+      long now = store.clock().millis();
+      return store.inTransaction(c -> {
+        try {
+          DecisionLinks.consume(c, claim, now);
+        } catch (DecisionLinks.Refused r) {
+          return null;
+        }
+        return EvidenceRegister.append(c, withAddress, now);
+      });
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.response().setStatusCode(ar.cause() instanceof DateTimeParseException ? 400 : 500)
+            .end(ar.cause() instanceof DateTimeParseException ? "400: a target date is YYYY-MM-DD\n" : "500\n");
+        return;
+      }
+      if (ar.result() == null) {
+        linkRefused(ctx, DecisionLinks.Refusal.USED);
+        return;
+      }
+      Map<String, Object> m = new HashMap<>();
+      m.put("done", true);
+      m.put("seq", ar.result().seq());
+      render(ctx, "link", m, 200);
     });
   }
 
