@@ -205,6 +205,21 @@ public final class CollectorDaemon implements AutoCloseable {
         log.error("the daily capacity recap failed: {}", e.toString());
       }
     });
+    id.penjaga.collector.evidence.Reminders reminders = new id.penjaga.collector.evidence.Reminders(store, evidence,
+        java.time.ZoneId.of(config.reports().timezone()));
+    java.util.List<String> reminded = config.recipients().stream().filter(CollectorConfig.Recipient::reports)
+        .map(CollectorConfig.Recipient::address).toList();
+    housekeeping.schedule("decision-reminders", CronSchedule.parse("0 8 * * *"), () -> {
+      try {
+        if (reminders.remind(java.time.LocalDate.now(clock.withZone(java.time.ZoneId.of(config.reports().timezone()))),
+            (c, to, subject, body) -> Notifier.queueReportMail(c, to, subject, body, java.util.List.of(), clock.millis()),
+            reminded) != null && mailer != null) {
+          mailer.wake();
+        }
+      } catch (Exception e) {
+        log.error("decision reminders failed: {}", e.toString());
+      }
+    });
     housekeeping.start();
     vertx.executeBlocking(() -> recap.run(7), false)
         .onFailure(e -> log.error("the daily capacity recap failed: {}", e.toString()));

@@ -292,6 +292,10 @@ public final class Reports {
     if (open > 0) {
       issues.add(f.word("issue.open_failures", String.valueOf(open)));
     }
+    long overdue = failures.stream().filter(x -> (Boolean) x.get("overdue")).count();
+    if (overdue > 0) {
+      issues.add(f.word("issue.overdue", String.valueOf(overdue)));
+    }
     m.put("effective", issues.isEmpty());
     m.put("conclusion", issues.isEmpty()
         ? f.word("conclusion.effective", f.percent(rate))
@@ -305,11 +309,15 @@ public final class Reports {
       throws SQLException {
     List<EvidenceRegister.Record> fu = data.followUps(s.agent(), s.seq());
     List<Map<String, Object>> follow = new ArrayList<>();
-    for (EvidenceRegister.Record r : fu) {
+    LocalDate today = LocalDate.now(clock.withZone(zone));
+    for (int i = 0; i < fu.size(); i++) {
+      EvidenceRegister.Record r = fu.get(i);
       JsonObject d = new JsonObject(r.details());
+      String due = d.getString("due");
+      boolean overdue = i == fu.size() - 1 && due != null && LocalDate.parse(due).isBefore(today);
       follow.add(Map.of("time", f.time(r.occurredAt()), "by", r.actor(), "action", d.getString("action", r.summary()),
           "pic", d.getString("person_in_charge", "") == null ? "" : d.getString("person_in_charge", ""),
-          "due", d.getString("due") == null ? "" : d.getString("due")));
+          "due", due == null ? "" : due, "overdue", overdue));
     }
     Map<String, Object> x = new LinkedHashMap<>();
     x.put("time", time);
@@ -318,6 +326,7 @@ public final class Reports {
     x.put("reason", reason);
     x.put("follow_ups", follow);
     x.put("followed", !follow.isEmpty());
+    x.put("overdue", follow.stream().anyMatch(o -> (Boolean) o.get("overdue")));
     Long ev = data.evidenceOf(s.agent(), s.seq());
     x.put("evidence", ev == null ? "" : String.valueOf(ev));
     return x;
