@@ -106,6 +106,8 @@ public final class CollectorDaemon implements AutoCloseable {
             new Messages(java.time.ZoneId.of(config.smtpServer().map(CollectorConfig.Smtp::timezone).orElse("Asia/Jakarta"))),
             rules)
         .forecastDays(config.alerts().forecastDays());
+    new id.penjaga.collector.evidence.LimitsRegister(store, evidence).record(
+        id.penjaga.collector.evidence.LimitsRegister.flatten(rules, config.alerts()), config.alerts().rulesFile());
     log.info("{} threshold rules{}", rules.thresholds().size(),
         config.alerts().rulesFile() != null ? " from " + config.alerts().rulesFile() : " (shipped defaults)");
     if (config.smtpServer().isPresent()) {

@@ -105,6 +105,30 @@ final class ReportData {
     });
   }
 
+  /** The limits in force at {@code before} (the last snapshot recorded before it), or null. */
+  JsonObject limitsAt(Instant before) throws SQLException {
+    return store.inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT content FROM limits_snapshot WHERE recorded_ms < ? ORDER BY id DESC LIMIT 1")) {
+        ps.setLong(1, before.toEpochMilli());
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? new JsonObject(rs.getString(1)) : null;
+        }
+      }
+    });
+  }
+
+  /** Evidence records of some activities up to {@code before}, oldest first. */
+  List<EvidenceRegister.Record> evidence(Instant before, String... activities) throws SQLException {
+    List<EvidenceRegister.Record> out = new ArrayList<>();
+    EvidenceRegister reg = new EvidenceRegister(store, null);
+    for (String a : activities) {
+      out.addAll(reg.list(null, before, a, null));
+    }
+    out.sort(java.util.Comparator.comparingLong(EvidenceRegister.Record::seq));
+    return out;
+  }
+
   /** The evidence record of an agent report, if any. */
   Long evidenceOf(String agent, long seq) throws SQLException {
     return store.inTransaction(c -> {

@@ -106,6 +106,7 @@ public final class ReportService {
       case CAPACITY_FORM -> "SOP 6 langkah 3";
       case CAPACITY_REPORT -> "SOP 6 langkah 6";
       case LOG_ANALYSIS -> "SOP 11 langkah 4";
+      case LIMITS -> "SOP 6 langkah 1";
     };
   }
 

@@ -36,7 +36,8 @@ public final class Reports {
     RESTORE_TEST("restore-test"),
     CAPACITY_FORM("capacity-form"),
     CAPACITY_REPORT("capacity-report"),
-    LOG_ANALYSIS("log-analysis");
+    LOG_ANALYSIS("log-analysis"),
+    LIMITS("limits");
 
     public final String id;
 
@@ -85,6 +86,7 @@ public final class Reports {
       case CAPACITY_FORM -> capacityForm(month, lang);
       case CAPACITY_REPORT -> capacityReport(month, lang);
       case LOG_ANALYSIS -> logAnalysis(month, lang);
+      case LIMITS -> limits(month, lang);
     };
   }
 
@@ -703,6 +705,45 @@ public final class Reports {
     m.put("ssh_failed", sshFailed);
     m.put("findings", findingsTotal);
     return new Built(Kind.LOG_ANALYSIS, month, m, csv);
+  }
+
+  // ---------------------------------------------------------------- limits (SOP 6 langkah 1)
+
+  Built limits(YearMonth month, String lang) throws SQLException {
+    Fmt f = new Fmt(lang, zone);
+    Map<String, Object> m = f.base("limits", month);
+    JsonObject limits = data.limitsAt(end(month));
+    List<String[]> csv = new ArrayList<>();
+    csv.add(new String[] {"aturan", "kunci", "nilai"});
+    Map<String, Map<String, String>> rulesByName = new TreeMap<>();
+    List<Map<String, Object>> staleness = new ArrayList<>();
+    if (limits != null) {
+      for (String k : new java.util.TreeSet<>(limits.fieldNames())) {
+        String v = limits.getString(k);
+        int dot = k.indexOf('.');
+        csv.add(new String[] {k.substring(0, dot), k.substring(dot + 1), v});
+        if (k.startsWith("alerts.")) {
+          staleness.add(Map.of("key", k.substring(dot + 1), "what", f.word("lim." + k.substring(dot + 1)), "value", v));
+        } else {
+          rulesByName.computeIfAbsent(k.substring(0, dot), x -> new TreeMap<>()).put(k.substring(dot + 1), v);
+        }
+      }
+    }
+    List<Map<String, Object>> rules = new ArrayList<>();
+    rulesByName.forEach((name, kv) -> rules.add(Map.of("name", name, "metric", kv.getOrDefault("metric", ""),
+        "limit", kv.containsKey("above") ? "> " + kv.get("above") : "< " + kv.getOrDefault("below", ""),
+        "clear", kv.getOrDefault("clear", ""), "for", kv.getOrDefault("for", ""), "repeat", kv.getOrDefault("repeat", ""),
+        "severity", f.word("severity." + kv.getOrDefault("severity", "medium")))));
+    m.put("rules", rules);
+    m.put("staleness", staleness);
+    m.put("none", limits == null);
+    List<Map<String, Object>> history = new ArrayList<>();
+    for (EvidenceRegister.Record r : data.evidence(end(month), "limits-recorded", "limits-changed")) {
+      history.add(Map.of("time", f.time(r.occurredAt()), "summary", r.summary(), "seq", r.seq()));
+    }
+    m.put("history", history);
+    m.put("has_history", !history.isEmpty());
+    return new Built(Kind.LIMITS, month, m, csv);
   }
 
   // ---------------------------------------------------------------- helpers

@@ -368,7 +368,7 @@ class ReportsTest {
     assertThat(CollectorMain.execute("-c", config.toString(), "report", "backup-log", "--month", "Oktober")).isEqualTo(2);
     try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
       List<EvidenceRegister.Record> made = new EvidenceRegister(store, null).list(null, null, "report", null);
-      assertThat(made).hasSize(6);
+      assertThat(made).hasSize(Reports.Kind.values().length);
       assertThat(made).extracting(EvidenceRegister.Record::actor).containsOnly("Budi");
       assertThat(made.get(1).sopRef()).isEqualTo("SOP 10 langkah 7");
       String sha = new JsonObject(made.get(1).details()).getString("html_sha256");
