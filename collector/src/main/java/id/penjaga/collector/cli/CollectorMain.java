@@ -18,7 +18,7 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = CollectorMain.Version.class,
     description = "Receives Penjaga agents' reports, raises alerts and keeps the SOP evidence.",
-    subcommands = {RunCommand.class, ConfigCommand.class, SilenceCommand.class, EvidenceCommand.class, ReportCommand.class, HashPasswordCommand.class,
+    subcommands = {RunCommand.class, ConfigCommand.class, SilenceCommand.class, EvidenceCommand.class, ReportCommand.class, HashPasswordCommand.class, CapacityCommand.class,
         CommandLine.HelpCommand.class})
 public final class CollectorMain {
   public static final int OK = 0;

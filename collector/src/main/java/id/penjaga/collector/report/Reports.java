@@ -67,12 +67,14 @@ public final class Reports {
   public record Built(Kind kind, YearMonth month, Map<String, Object> model, List<String[]> csv) {}
 
   private final ReportData data;
+  private final id.penjaga.collector.evidence.ManualCapacity manual;
   private final ZoneId zone;
   private final AlertRules rules;
   private final Clock clock;
 
   public Reports(ReportStore store, ZoneId zone, AlertRules rules) {
     this.data = new ReportData(store);
+    this.manual = new id.penjaga.collector.evidence.ManualCapacity(store);
     this.zone = zone;
     this.rules = rules;
     this.clock = store.clock();
@@ -502,8 +504,28 @@ public final class Reports {
       agents.add(Map.of("agent", a.getKey(), "rows", rows));
     }
     m.put("agents", agents);
-    m.put("none", agents.isEmpty());
+    List<Map<String, Object>> manualRows = new ArrayList<>();
+    for (id.penjaga.collector.evidence.ManualCapacity.Entry e : manual.month(month)) {
+      manualRows.add(manualRow(f, e));
+      csv.add(new String[] {"-", month.toString(), e.component(), e.unit(), String.valueOf(e.value()), String.valueOf(e.value()),
+          e.limit() == null ? "" : String.valueOf(e.limit()), e.over() ? "melampaui" : "dalam_batas"});
+    }
+    m.put("manual", manualRows);
+    m.put("has_manual", !manualRows.isEmpty());
+    m.put("none", agents.isEmpty() && manualRows.isEmpty());
     return new Built(Kind.CAPACITY_FORM, month, m, csv);
+  }
+
+  private static Map<String, Object> manualRow(Fmt f, id.penjaga.collector.evidence.ManualCapacity.Entry e) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("component", e.component());
+    r.put("value", f.number2(e.value()) + " " + e.unit());
+    r.put("limit", e.limit() == null ? "-" : f.number2(e.limit()) + " " + e.unit());
+    r.put("over", e.over());
+    r.put("status", f.word(e.over() ? "status.over" : "status.within"));
+    r.put("note", e.note() == null ? "" : e.note());
+    r.put("by", e.by());
+    return r;
   }
 
   /** A component's trend at a month's end: averages over 7, 30 and 90 days and forecasts. */
@@ -633,8 +655,48 @@ public final class Reports {
             + " (" + c.agent() + ")", when));
       }
     }
+    List<Map<String, Object>> manualRows = new ArrayList<>();
+    for (id.penjaga.collector.evidence.ManualCapacity.Entry e : manual.month(month)) {
+      Map<String, Object> r = manualRow(f, e);
+      StringBuilder before = new StringBuilder();
+      for (int i = 2; i >= 1; i--) {
+        YearMonth pm = month.minusMonths(i);
+        for (id.penjaga.collector.evidence.ManualCapacity.Entry p : manual.month(pm)) {
+          if (p.component().equals(e.component())) {
+            before.append(before.length() > 0 ? "; " : "").append(pm).append(": ").append(f.number2(p.value()));
+          }
+        }
+      }
+      r.put("before", before.length() == 0 ? "-" : before.toString());
+      manualRows.add(r);
+      csv.add(new String[] {"-", "manual", e.component(), num(e.value()), "", "", "", "", e.limit() == null ? "" : String.valueOf(e.limit()), "", ""});
+      if (e.over()) {
+        over++;
+        options.add(f.word("option.manual", e.component()));
+        recommendations.add(0, f.word("recommend.over", e.component(), ""));
+      }
+    }
     if (recommendations.isEmpty()) {
       recommendations.add(f.word("recommend.none"));
+    }
+    m.put("manual", manualRows);
+    m.put("has_manual", !manualRows.isEmpty());
+    Long tenders = manual.tenders(month);
+    Long lastYear = manual.tenders(month.minusYears(1));
+    m.put("has_tenders", tenders != null);
+    if (tenders != null) {
+      m.put("tenders", tenders);
+      m.put("tenders_last_year", lastYear == null ? "-" : String.valueOf(lastYear));
+      m.put("tenders_change", lastYear == null || lastYear == 0 ? "-" : f.signedPercent(100.0 * (tenders - lastYear) / lastYear)
+          .replace(lang.equals("id") ? " poin" : " pt", "%"));
+      List<Map<String, Object>> year = new ArrayList<>();
+      for (int i = 11; i >= 0; i--) {
+        Long t = manual.tenders(month.minusMonths(i));
+        if (t != null) {
+          year.add(Map.of("month", month.minusMonths(i).toString(), "packages", t));
+        }
+      }
+      m.put("tender_year", year);
     }
     m.put("components", comps);
     m.put("services", services);
@@ -642,10 +704,10 @@ public final class Reports {
     m.put("options", options);
     m.put("no_options", options.isEmpty());
     m.put("recommendations", recommendations);
-    m.put("status", f.word(over == 0 ? "capacity.status.ok" : "capacity.status.over", String.valueOf(comps.size()),
+    m.put("status", f.word(over == 0 ? "capacity.status.ok" : "capacity.status.over", String.valueOf(comps.size() + manualRows.size()),
         String.valueOf(over)));
     m.put("scope", String.join(", ", days90.keySet()));
-    m.put("none", comps.isEmpty() && services.isEmpty());
+    m.put("none", comps.isEmpty() && services.isEmpty() && manualRows.isEmpty());
     return new Built(Kind.CAPACITY_REPORT, month, m, csv);
   }
 
@@ -826,6 +888,12 @@ public final class Reports {
 
     String signedPercent(double p) {
       return (p >= 0 ? "+" : "−") + percent(Math.abs(p)).replace("%", "") + (lang.equals("id") ? " poin" : " pt");
+    }
+
+    String number2(double v) {
+      NumberFormat nf = NumberFormat.getNumberInstance(locale);
+      nf.setMaximumFractionDigits(2);
+      return nf.format(v);
     }
 
     String number(double v) {

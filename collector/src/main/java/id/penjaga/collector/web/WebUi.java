@@ -626,7 +626,7 @@ public final class WebUi {
     m.put("agent", f.agent() == null ? "" : f.agent());
     List<Map<String, Object>> acts = new ArrayList<>();
     for (String a : new String[] {"backup-run", "pre-change-backup", "failure", "restore-test", "log-analysis", "capacity-recap", "report-sent",
-        "report-resolved", "follow-up", "silence", "report", "reports-sent", "login", "login-failed", "report-download", "reminder", "limits-recorded", "limits-changed"}) {
+        "report-resolved", "follow-up", "silence", "report", "reports-sent", "login", "login-failed", "report-download", "reminder", "limits-recorded", "limits-changed", "capacity-manual", "tender-load"}) {
       acts.add(Map.of("name", a, "selected", a.equals(f.activity())));
     }
     m.put("activities", acts);
