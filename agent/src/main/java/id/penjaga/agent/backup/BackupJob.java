@@ -40,6 +40,17 @@ public final class BackupJob {
   private final String agentVersion;
   private final int threads;
 
+  private AgentConfig.Rotation rotation;
+  private boolean rotationChecked;
+  /** The medium the current run reached (its name in the repository), or null. */
+  private String medium;
+
+  /** Checks that the target's media are used in their order (once per job: per backup of all sources). */
+  public BackupJob rotation(AgentConfig.Rotation rotation) {
+    this.rotation = rotation;
+    return this;
+  }
+
   public BackupJob(
       RepositoryOpener opener, String targetName, Spool spool, Clock clock, String agentVersion, int threads) {
     this.opener = opener;
@@ -86,6 +97,7 @@ public final class BackupJob {
     Outcome outcome;
     try (Repository repo = opener.open();
         RepositoryLock lock = RepositoryLock.acquire(repo.backend(), true, "backup " + name, clock)) {
+      medium = MediaRotation.name(repo.backend()).orElse(null);
       Snapshot parent = latest(repo, name);
       Archiver.Result r = source.isPostgresql()
           ? backupDatabase(repo, name, source, parent, reason, tags, started)
@@ -106,6 +118,18 @@ public final class BackupJob {
       outcome = new Outcome(name, targetName, Optional.empty(), List.of(), why, started, clock.instant());
     }
     record(outcome, source.type(), reason, trigger);
+    if (rotation != null && !outcome.failed() && !rotationChecked) {
+      rotationChecked = true;
+      try {
+        for (String problem : MediaRotation.check(spool.directory().getParent(), targetName, rotation, medium, clock.instant())) {
+          log.warn("{}", problem);
+          new FailureEvent("media-rotation", "media rotation " + targetName, null, targetName, opener.location(),
+              clock.instant(), problem).report(spool);
+        }
+      } catch (IOException e) {
+        log.error("cannot check the media rotation of {}: {}", targetName, e.getMessage());
+      }
+    }
     return outcome;
   }
 
@@ -160,6 +184,9 @@ public final class BackupJob {
     b.put("trigger", trigger.wire);
     b.put("reason", reason);
     b.put("duration_seconds", Duration.between(o.started(), o.finished()).toMillis() / 1000.0);
+    if (medium != null) {
+      b.put("medium", medium);
+    }
     if (o.snapshot().isPresent()) {
       Snapshot s = o.snapshot().get();
       b.put("snapshot_id", s.id());

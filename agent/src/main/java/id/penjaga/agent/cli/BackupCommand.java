@@ -75,7 +75,8 @@ final class BackupCommand implements Callable<Integer> {
       BackupJob job =
           new BackupJob(
               ctx.repository(t), t, spool, ctx.clock, AgentMain.version(),
-              Math.max(2, Runtime.getRuntime().availableProcessors()));
+              Math.max(2, Runtime.getRuntime().availableProcessors()))
+              .rotation(ctx.config.targets().get(t).rotation());
       for (Map.Entry<String, AgentConfig.Source> e : chosen.entrySet()) {
         outcomes.add(job.run(e.getKey(), e.getValue(), reason, tags, trigger));
       }

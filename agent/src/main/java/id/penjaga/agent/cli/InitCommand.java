@@ -18,6 +18,10 @@ final class InitCommand implements Callable<Integer> {
 
   @Mixin RepoOption repoOption = new RepoOption();
 
+  @picocli.CommandLine.Option(names = "--medium-name", paramLabel = "NAME",
+      description = "Name this backup medium for a rotation (e.g. A); on an existing repository, only the name is written.")
+  String mediumName;
+
   @Override
   public Integer call() throws Exception {
     CliContext ctx = new CliContext(main);
@@ -26,9 +30,28 @@ final class InitCommand implements Callable<Integer> {
     String failure = null;
     for (String name : names) {
       ConfiguredRepository repository = ctx.repository(name);
+      if (mediumName != null) {
+        try (Backend backend = repository.backend()) {
+          if (backend.stat(id.penjaga.agent.backup.backend.FileKind.CONFIG, "config").isPresent()) {
+            try (Repository existing = Repository.open(backend, repository.password(), ctx.clock)) {
+              id.penjaga.agent.backup.MediaRotation.label(backend, mediumName, ctx.clock.instant());
+              System.out.printf("%s: repository %s at %s is medium %s%n", name, existing.id(), repository.location(), mediumName);
+              continue;
+            }
+          }
+        } catch (IOException e) {
+          failure = name + ": " + e.getMessage();
+          System.out.println(failure);
+          continue;
+        }
+      }
       try (Backend backend = repository.backend();
           Repository repo = Repository.init(backend, repository.password(), ctx.clock)) {
-        System.out.printf("%s: created repository %s at %s%n", name, repo.id(), repository.location());
+        if (mediumName != null) {
+          id.penjaga.agent.backup.MediaRotation.label(backend, mediumName, ctx.clock.instant());
+        }
+        System.out.printf("%s: created repository %s at %s%s%n", name, repo.id(), repository.location(),
+            mediumName == null ? "" : " (medium " + mediumName + ")");
       } catch (IOException e) {
         failure = name + ": " + e.getMessage();
         System.out.println(failure);

@@ -113,7 +113,8 @@ public record AgentConfig(
       Path identityFile,
       Path knownHosts,
       String hostKey,
-      Duration timeout) {
+      Duration timeout,
+      Rotation rotation) {
     public RepositoryTarget {
       if (path.isBlank()) {
         throw new InvalidSetting("path", "must not be empty");
@@ -132,6 +133,27 @@ public record AgentConfig(
         throw new InvalidSetting("host-key", "must be a SHA256:... fingerprint as ssh-keygen -lf prints it");
       }
       timeout = timeout != null ? timeout : Duration.ofSeconds(30);
+    }
+  }
+
+  /**
+   * Backup media used in turn at the same place (e.g. USB disks A, B and C, a week each): each
+   * repository's medium name is written by {@code init --medium-name}; a run that finds a medium
+   * out of turn, or a medium unused for a whole round, is reported.
+   */
+  public record Rotation(@JsonProperty(required = true) List<String> media, Duration every) {
+    public Rotation {
+      if (media.size() < 2) {
+        throw new InvalidSetting("media", "a rotation needs at least two media, in their order");
+      }
+      if (new java.util.HashSet<>(media).size() != media.size()) {
+        throw new InvalidSetting("media", "each medium once");
+      }
+      media = List.copyOf(media);
+      every = every != null ? every : Duration.ofDays(7);
+      if (every.compareTo(Duration.ofHours(1)) < 0) {
+        throw new InvalidSetting("every", "must be at least 1h");
+      }
     }
   }
 

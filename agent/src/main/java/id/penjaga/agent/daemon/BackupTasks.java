@@ -67,7 +67,7 @@ final class BackupTasks {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         for (Map.Entry<String, AgentConfig.RepositoryTarget> t : config.targets().entrySet()) {
           ConfiguredRepository repo = new ConfiguredRepository(t.getValue(), clock);
-          BackupJob job = new BackupJob(repo, t.getKey(), spool, clock, version, threads);
+          BackupJob job = new BackupJob(repo, t.getKey(), spool, clock, version, threads).rotation(t.getValue().rotation());
           boolean anySaved = false;
           for (Map.Entry<String, AgentConfig.Source> s : config.sources().entrySet()) {
             BackupJob.Outcome o = job.run(s.getKey(), s.getValue(), null, List.of(), BackupJob.Trigger.SCHEDULE);

@@ -74,6 +74,7 @@ public final class AlertEngine {
       case "backup" -> "BackupGagal";
       case "restore-test" -> "UjiRestoreGagal";
       case "missed-run" -> "JadwalTerlewat";
+      case "media-rotation" -> "MediaTidakSesuaiUrutan";
       case "check" -> "PemeriksaanRepositoriGagal";
       case "prune" -> "PembersihanBackupGagal";
       case "log-rotation" -> "PengelolaanLogGagal";

@@ -73,7 +73,8 @@ public final class Activities {
         String kind = body.getString("kind", "other");
         String what = body.getString("task", kind);
         return new EvidenceRegister.Entry(time(body.getString("occurred_at"), reportTime),
-            "restore-test".equals(kind) ? "SOP 10 langkah 5" : "log-rotation".equals(kind) ? "SOP 11 langkah 2" : "SOP 10 langkah 6",
+            "restore-test".equals(kind) ? "SOP 10 langkah 5" : "log-rotation".equals(kind) ? "SOP 11 langkah 2"
+                : "media-rotation".equals(kind) ? "SOP 10 langkah 2" : "SOP 10 langkah 6",
             "failure", agent, "system", "failure", "Kegagalan " + what + ": " + body.getString("reason", ""), body, links);
       }
       case "restore-test" -> {

@@ -115,7 +115,7 @@ public final class Reports {
       r.put("finished", f.time(b.getString("finished_at")));
       r.put("agent", s.agent());
       r.put("source", b.getString("source"));
-      r.put("target", b.getString("target_name", "main"));
+      r.put("target", b.getString("target_name", "main") + (b.getString("medium") == null ? "" : " (" + b.getString("medium") + ")"));
       r.put("trigger", f.word("trigger." + b.getString("trigger", "schedule")));
       r.put("reason", b.getString("reason", ""));
       r.put("result", f.word("result." + b.getString("result")));

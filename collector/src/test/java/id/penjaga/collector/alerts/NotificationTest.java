@@ -140,6 +140,22 @@ class NotificationTest {
   }
 
   @Test
+  void aBackupMediumOutOfTurnIsMailedAndRecordedUnderSop10Step2() throws Exception {
+    post("failure", new JsonObject().put("kind", "media-rotation").put("task", "media rotation main").put("target_name", "main")
+        .put("target", "/media/backup").put("occurred_at", "2026-11-25T01:30:05Z")
+        .put("reason", "medium C of main was used out of turn: after A comes B (skipped: B)"));
+    await(Duration.ofSeconds(15), () -> to("operator@example.go.id").size() == 1);
+    MimeMessage m = to("operator@example.go.id").get(0);
+    assertThat(m.getSubject()).contains("Backup media not used in their order");
+    assertThat(text(m)).contains("skipped: B").contains("SOP Backup, step 2");
+    try (id.penjaga.collector.store.ReportStore store = id.penjaga.collector.store.ReportStore.open(
+        "jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+      var failures = new id.penjaga.collector.evidence.EvidenceRegister(store, null).list(null, null, "failure", null);
+      assertThat(failures).singleElement().satisfies(r -> assertThat(r.sopRef()).isEqualTo("SOP 10 langkah 2"));
+    }
+  }
+
+  @Test
   void aBackupFailureIsMailedInIndonesianToKepalaLpseAndResolvedByTheNextBackup() throws Exception {
     post("backup-run", backupRun("success", "2026-11-24T01:31:00Z"));
     post("backup-run", backupRun("failure", "2026-11-25T01:30:05Z"));

@@ -4,6 +4,8 @@ package id.penjaga.agent.backup.backend;
 public enum FileKind {
   /** The repository's one configuration file ({@code config}). */
   CONFIG("", "config"),
+  /** The medium's name for a rotation of backup disks ({@code medium}, plain JSON, not secret). */
+  MEDIUM("", "medium"),
   /** Key slots: the master key wrapped by a key derived from a password ({@code keys/ID}). */
   KEY("keys", null),
   /** Pack files of encrypted chunks and trees ({@code data/XX/ID}, XX the first two hex digits). */
