@@ -85,11 +85,14 @@ final class ReportData {
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT f.seq FROM evidence f WHERE f.activity = 'follow-up' AND ("
               + " json_extract(f.links, '$.evidence') IN (SELECT e.seq FROM evidence e WHERE json_extract(e.links, '$.report') = ?)"
-              + " OR json_extract(f.links, '$.alert') IN (SELECT a.id FROM alert a WHERE a.agent = ? AND a.report_seq = ?))"
+              + " OR json_extract(f.links, '$.alert') IN (SELECT a.id FROM alert a WHERE a.agent = ?"
+              // a failed backup run is followed at once by its failure event, which raised the alert
+              + " AND (a.report_seq = ? OR (a.report_seq = ? AND a.kind = 'backup'))))"
               + " ORDER BY f.seq")) {
         ps.setString(1, agent + "#" + seq);
         ps.setString(2, agent);
         ps.setLong(3, seq);
+        ps.setLong(4, seq + 1);
         List<Long> seqs = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {

@@ -300,6 +300,15 @@ public final class Reports {
     if (overdue > 0) {
       issues.add(f.word("issue.overdue", String.valueOf(overdue)));
     }
+    List<String> discussed = new ArrayList<>();
+    for (EvidenceRegister.Record r : data.evidence(Instant.parse("9999-12-31T00:00:00Z"), "meeting-minutes")) {
+      JsonObject d = new JsonObject(r.details());
+      if (month.toString().equals(d.getString("month"))) {
+        discussed.add(f.word("text.discussed", d.getString("meeting_date"), d.getString("file_name"),
+            d.getString("sha256", "").substring(0, Math.min(16, d.getString("sha256", "").length())) + "…"));
+      }
+    }
+    m.put("discussed", discussed);
     m.put("effective", issues.isEmpty());
     m.put("conclusion", issues.isEmpty()
         ? f.word("conclusion.effective", f.percent(rate))

@@ -77,6 +77,8 @@ public final class WebUi {
   private final boolean secure;
   private final LoginThrottle throttle;
   private DecisionLinks links;
+  private final java.nio.file.Path uploadsDir;
+  private final id.penjaga.collector.evidence.MeetingMinutes minutes;
   private final Map<String, Template> templates = new HashMap<>();
   private final byte[] css;
   /** A hash to check when the user is unknown, so a wrong name takes as long as a wrong password. */
@@ -94,9 +96,11 @@ public final class WebUi {
     this.noHeartbeat = noHeartbeat;
     this.secure = config.secureCookie() != null ? config.secureCookie() : tls;
     this.throttle = new LoginThrottle(5, Duration.ofMinutes(15), store.clock());
+    this.uploadsDir = reportConfig.outputDir().resolve(".uploads");
+    this.minutes = new id.penjaga.collector.evidence.MeetingMinutes(store, evidence, reportConfig.outputDir());
     Mustache.Compiler c = Mustache.compiler().escapeHTML(true).defaultValue("").emptyStringIsFalse(true)
         .withLoader(name -> new InputStreamReader(open("web/" + name + ".html"), StandardCharsets.UTF_8));
-    for (String t : new String[] {"login", "dashboard", "evidence", "reports", "ack", "link"}) {
+    for (String t : new String[] {"login", "dashboard", "evidence", "reports", "ack", "link", "minutes"}) {
       templates.put(t, c.compile(new InputStreamReader(open("web/" + t + ".html"), StandardCharsets.UTF_8)));
     }
     try (InputStream in = open("web/style.css")) {
@@ -139,7 +143,9 @@ public final class WebUi {
         .setCookieSecureFlag(secure)
         .setCookieSameSite(CookieSameSite.STRICT)
         .setSessionTimeout(config.sessionTimeout().toMillis()));
-    router.post(ROOT + "*").handler(BodyHandler.create(false).setBodyLimit(16 * 1024));
+    router.postWithRegex(ROOT + "/(?!minutes$).*").handler(BodyHandler.create(false).setBodyLimit(16 * 1024));
+    router.post(ROOT + "/minutes").handler(BodyHandler.create(uploadsDir.toString())
+        .setBodyLimit(id.penjaga.collector.evidence.MeetingMinutes.MAX_BYTES + 64 * 1024).setDeleteUploadedFilesOnEnd(true));
     router.get(ROOT).handler(ctx -> {
       if (ctx.request().path().equals(ROOT)) {
         redirect(ctx, ROOT + "/");
@@ -159,6 +165,9 @@ public final class WebUi {
     router.get(ROOT + "/reports").handler(ctx -> page(ctx, "reports", () -> reportsPage(lang(ctx))));
     router.get(ROOT + "/reports/:kind/:file").handler(this::report);
     router.get(ROOT + "/ack").handler(ctx -> page(ctx, "ack", () -> ackPage(ctx)));
+    router.get(ROOT + "/minutes").handler(ctx -> page(ctx, "minutes", () -> minutesPage(ctx)));
+    router.post(ROOT + "/minutes").handler(this::minutesUpload);
+    router.get(ROOT + "/minutes/file").handler(this::minutesFile);
     router.post(ROOT + "/ack").handler(this::acknowledge);
   }
 
@@ -470,6 +479,97 @@ public final class WebUi {
       m.put("done", true);
       m.put("seq", ar.result().seq());
       render(ctx, "link", m, 200);
+    });
+  }
+
+  // ------------------------------------------------------------------ meeting minutes (SOP 10 langkah 7)
+
+  private static boolean mayRecordMinutes(String role) {
+    return "kepala-lpse".equals(role) || "admin-sistem".equals(role);
+  }
+
+  private Map<String, Object> minutesPage(RoutingContext ctx) throws Exception {
+    String lang = lang(ctx);
+    YearMonth month;
+    try {
+      month = YearMonth.parse(String.valueOf(ctx.request().getParam("month")));
+    } catch (DateTimeParseException e) {
+      month = YearMonth.now(store.clock().withZone(zone)).minusMonths(1);
+    }
+    Map<String, Object> m = new HashMap<>();
+    m.put("month", month.toString());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (EvidenceRegister.Record r : minutes.of(month)) {
+      JsonObject d = new JsonObject(r.details());
+      rows.add(Map.of("seq", r.seq(), "meeting", d.getString("meeting_date", ""), "by", r.actor(),
+          "file", d.getString("file_name", ""), "sha", d.getString("sha256", ""), "note", d.getString("note") == null ? "" : d.getString("note"),
+          "time", time(Instant.parse(r.occurredAt()), lang)));
+    }
+    m.put("rows", rows);
+    m.put("has_rows", !rows.isEmpty());
+    m.put("allowed", mayRecordMinutes(role(ctx.session().get("user"))));
+    return m;
+  }
+
+  private void minutesUpload(RoutingContext ctx) {
+    if (!csrfOk(ctx)) {
+      ctx.response().setStatusCode(403).end("403 forbidden: the form has expired; open the page again\n");
+      return;
+    }
+    String user = ctx.session().get("user");
+    if (!mayRecordMinutes(role(user))) {
+      ctx.response().setStatusCode(403).end("403: your role may not record meeting minutes\n");
+      return;
+    }
+    YearMonth month;
+    LocalDate meeting;
+    try {
+      month = YearMonth.parse(String.valueOf(ctx.request().getFormAttribute("month")));
+      meeting = LocalDate.parse(String.valueOf(ctx.request().getFormAttribute("meeting")));
+    } catch (DateTimeParseException e) {
+      ctx.response().setStatusCode(400).end("400: give the month (YYYY-MM) and the meeting date (YYYY-MM-DD)\n");
+      return;
+    }
+    if (ctx.fileUploads().size() != 1) {
+      ctx.response().setStatusCode(400).end("400: attach one file with the minutes\n");
+      return;
+    }
+    io.vertx.ext.web.FileUpload up = ctx.fileUploads().get(0);
+    String note = ctx.request().getFormAttribute("note");
+    vertx.executeBlocking(() -> minutes.record(month, meeting, java.nio.file.Path.of(up.uploadedFileName()), up.fileName(),
+        note == null || note.isBlank() ? null : note.strip(), actorWithRole(user)), false).onComplete(ar -> {
+      if (ar.failed()) {
+        boolean bad = ar.cause() instanceof IllegalArgumentException;
+        log.warn("meeting minutes not recorded: {}", ar.cause().toString());
+        ctx.response().setStatusCode(bad ? 400 : 500).end(bad ? "400: " + ar.cause().getMessage() + "\n" : "500\n");
+        return;
+      }
+      redirect(ctx, ROOT + "/minutes?month=" + month);
+    });
+  }
+
+  private void minutesFile(RoutingContext ctx) {
+    Long seq = longParam(ctx.request().getParam("seq"));
+    String user = ctx.session().get("user");
+    String address = ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress() : "?";
+    vertx.executeBlocking(() -> {
+      EvidenceRegister.Record r = seq == null ? null : evidence.get(seq);
+      if (r == null || !"meeting-minutes".equals(r.activity())) {
+        return null;
+      }
+      JsonObject d = new JsonObject(r.details());
+      java.nio.file.Path file = java.nio.file.Path.of(d.getString("file"));
+      byte[] b = java.nio.file.Files.readAllBytes(file);
+      record("report-download", actor(user), "done", "Notulen " + d.getString("file_name") + " diunduh oleh " + actor(user), address);
+      return Map.entry(d.getString("file_name"), b);
+    }, false).onComplete(ar -> {
+      if (ar.failed() || ar.result() == null) {
+        ctx.response().setStatusCode(404).end("404\n");
+        return;
+      }
+      ctx.response().putHeader("Content-Type", "application/octet-stream")
+          .putHeader("Content-Disposition", "attachment; filename=\"" + ar.result().getKey() + "\"")
+          .end(Buffer.buffer(ar.result().getValue()));
     });
   }
 

@@ -122,6 +122,26 @@ class WebPageBrowserTest {
     assertThat(browser.findElement(By.cssSelector("table td")).getCssValue("border-top-style")).isEqualTo("solid");
     shot("report-backup-effectiveness");
 
+    // the analysis was discussed in the meeting: its minutes are attached
+    browser.get(collector.base() + "/ui/minutes?month=" + month);
+    assertThat(browser.findElement(By.id("none")).getText()).contains("Belum ada notulen");
+    Path notulen = dir.resolve("notulen rapat.txt");
+    Files.writeString(notulen, "Notulen rapat bulanan: backup db gagal sekali, kata sandi diperbaiki.\n");
+    ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "arguments[0].value = arguments[1]", browser.findElement(By.id("meeting")), java.time.LocalDate.now().toString());
+    browser.findElement(By.id("file")).sendKeys(notulen.toString());
+    browser.findElement(By.id("note")).sendKeys("dipimpin Kepala LPSE");
+    browser.findElement(By.id("upload")).click();
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(Files.readAllBytes(notulen)));
+    assertThat(browser.findElement(By.id("minutes")).getText()).contains("notulen_rapat.txt").contains(sha)
+        .contains("dipimpin Kepala LPSE");
+    browser.get(collector.base() + "/ui/reports/backup-effectiveness/" + month + ".html");
+    assertThat(browser.findElement(By.tagName("body")).getText()).as("the decision on the alert follows up the failed run")
+        .contains("Perbaiki kata sandi basis data").doesNotContain("belum ada tindak lanjut");
+    assertThat(browser.findElement(By.className("discussed")).getText()).contains("notulen_rapat.txt")
+        .contains(sha.substring(0, 16));
+
     try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
       List<EvidenceRegister.Record> access = reg.list(null, null, "report-download", null);

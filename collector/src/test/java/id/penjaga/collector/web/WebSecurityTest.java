@@ -199,4 +199,14 @@ class WebSecurityTest {
       assertThat(new io.vertx.core.json.JsonObject(fus.get(1).details()).getString("due")).isEqualTo("2026-12-31");
     }
   }
+
+  @Test
+  void theAssessorMayReadMinutesButNotAttachThem() throws Exception {
+    loginAs("penilai");
+    assertThat(get("/ui/minutes?month=2026-10").body()).contains("Belum ada notulen").doesNotContain("id=\"upload\"");
+    String page = get("/ui/").body();
+    Matcher m = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
+    assertThat(m.find()).isTrue();
+    assertThat(post("/ui/minutes", "csrf=" + enc(m.group(1)) + "&month=2026-10&meeting=2026-11-03").statusCode()).isEqualTo(403);
+  }
 }
