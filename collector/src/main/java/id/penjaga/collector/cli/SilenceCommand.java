@@ -1,10 +1,8 @@
 package id.penjaga.collector.cli;
 
 import id.penjaga.collector.alerts.Silences;
-import id.penjaga.collector.config.CollectorConfig;
 import id.penjaga.collector.config.HumanDuration;
 import id.penjaga.collector.store.ReportStore;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -34,12 +32,9 @@ final class SilenceCommand implements Callable<Integer> {
     throw new ParameterException(spec.commandLine(), "say what: silence add, silence list or silence expire ID");
   }
 
+  /** The store, with the evidence register attached (silences are evidence). */
   static ReportStore open(CollectorMain main) throws Exception {
-    CollectorConfig config = main.loadConfig();
-    ReportStore store = ReportStore.open(config.collector().jdbcUrl(), Clock.systemUTC());
-    id.penjaga.collector.evidence.EvidenceRegister.attach(
-        store, id.penjaga.collector.evidence.EvidenceRegister.headFileFor(config.collector().store()));
-    return store;
+    return EvidenceCommand.open(main).store();
   }
 
   @Command(name = "add", description = "Silence the alerts of an agent and/or of a name for a while.")
