@@ -233,8 +233,13 @@ public record CollectorConfig(
       Path tlsCertFile,
       SecretFile tlsKeyFile,
       Path clientCaFile,
-      Duration tlsReloadEvery) {
+      Duration tlsReloadEvery,
+      Duration keepCapacity) {
     public Server {
+      keepCapacity = keepCapacity != null ? keepCapacity : Duration.ofDays(400);
+      if (keepCapacity.compareTo(Duration.ofDays(92)) < 0) {
+        throw new InvalidSetting("keep-capacity", "must be at least 92d: the capacity report's long-term trend reads 90 days");
+      }
       if (clientCaFile != null && tlsCertFile == null) {
         throw new InvalidSetting("client-ca-file", "client certificates need HTTPS: set tls-cert-file and tls-key-file too");
       }

@@ -203,6 +203,11 @@ public final class CollectorDaemon implements AutoCloseable {
     housekeeping.schedule("capacity-recap", CronSchedule.parse("20 0 * * *"), () -> {
       try {
         recap.run(7);
+        int pruned = store.pruneCapacity(clock.instant().minus(config.collector().keepCapacity()));
+        if (pruned > 0) {
+          log.info("housekeeping: {} capacity records older than {} removed (their daily recaps stay)", pruned,
+              config.collector().keepCapacity());
+        }
       } catch (Exception e) {
         log.error("the daily capacity recap failed: {}", e.toString());
       }

@@ -232,6 +232,22 @@ public final class ReportStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Deletes raw capacity records received before {@code cutoff}; their daily summaries stay in the
+   * evidence register (capacity recaps), which is never thinned.
+   */
+  public synchronized int pruneCapacity(Instant cutoff) throws SQLException {
+    try (PreparedStatement ps = connection.prepareStatement("DELETE FROM report WHERE type = 'capacity' AND received_ms < ?")) {
+      ps.setLong(1, cutoff.toEpochMilli());
+      int n = ps.executeUpdate();
+      connection.commit();
+      return n;
+    } catch (SQLException e) {
+      connection.rollback();
+      throw e;
+    }
+  }
+
   @Override
   public synchronized void close() throws SQLException {
     connection.close();

@@ -350,6 +350,13 @@ class ReportsTest {
       assertThat(days.get(days.size() - 1).summary()).startsWith("Pencatatan kapasitas 2026-10-31: ")
           .contains("Disk /home rata-rata");
       assertThat(reg.verify()).isEmpty();
+      // raw records past their keeping time go; the recaps stay
+      long before = store.countReports("lpse-a", "capacity");
+      int pruned = store.pruneCapacity(Instant.parse("2026-11-01T03:00:01Z")); // all were received at 03:00
+      assertThat(pruned).isEqualTo(before);
+      assertThat(store.countReports("lpse-a", "capacity")).isZero();
+      assertThat(store.countReports("lpse-a", "backup-run")).isPositive();
+      assertThat(reg.list(null, null, "capacity-recap", null)).hasSize(40);
     }
   }
 
