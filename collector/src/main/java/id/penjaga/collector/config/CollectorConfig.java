@@ -46,7 +46,7 @@ public record CollectorConfig(
     }
     logging = logging != null ? logging : new Logging(null, null);
     recipients = recipients != null ? List.copyOf(recipients) : List.of();
-    alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null, null);
+    alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null, null, null);
     reports = reports != null ? reports : new Reports(null, null, null, null, null);
     if (reports.outputDir() == null) { // beside the store
       String path = collector.store().startsWith("jdbc:sqlite:") ? collector.store().substring(12) : collector.store();
@@ -71,8 +71,15 @@ public record CollectorConfig(
       Duration evaluateEvery,
       Path rulesFile,
       Integer forecastDays,
-      Duration noLogAnalysis) {
+      Duration noLogAnalysis,
+      List<java.net.URI> alertmanagers) {
     public Alerts {
+      alertmanagers = alertmanagers != null ? List.copyOf(alertmanagers) : List.of();
+      for (java.net.URI u : alertmanagers) {
+        if (u.getScheme() == null || !u.getScheme().matches("https?") || u.getHost() == null) {
+          throw new InvalidSetting("alertmanagers", "each must be an Alertmanager's address, e.g. http://127.0.0.1:9093, not " + u);
+        }
+      }
       noLogAnalysis = noLogAnalysis != null ? noLogAnalysis : Duration.ofDays(8);
       forecastDays = forecastDays != null ? forecastDays : 14;
       if (forecastDays < 0) {

@@ -139,6 +139,14 @@ public final class CollectorDaemon implements AutoCloseable {
                   }
                 })
                 .onFailure(e -> log.error("staleness rules failed: {}", e.toString())));
+    if (!stale.alertmanagers().isEmpty()) {
+      id.penjaga.collector.alerts.AlertmanagerForwarder am = new id.penjaga.collector.alerts.AlertmanagerForwarder(store,
+          stale.alertmanagers(), stale.evaluateEvery(), config.reports().lpseName(),
+          config.web().baseUrl() == null ? null : config.web().baseUrl().toString().replaceAll("/+$", ""), registry);
+      vertx.setPeriodic(stale.evaluateEvery().toMillis(), id -> vertx.executeBlocking(am::push, false)
+          .onFailure(e -> log.error("pushing alerts to Alertmanager failed: {}", e.toString())));
+      log.info("alerts also go to Alertmanager at {}", stale.alertmanagers());
+    }
     new IngestApi(
             vertx,
             store,

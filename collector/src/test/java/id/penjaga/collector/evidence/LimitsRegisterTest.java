@@ -26,7 +26,7 @@ class LimitsRegisterTest {
 
   @Test
   void limitsAreRecordedOnceAndEachChangeNamesOldAndNew() throws Exception {
-    CollectorConfig.Alerts alerts = new CollectorConfig.Alerts(null, null, null, null, null, null, null);
+    CollectorConfig.Alerts alerts = new CollectorConfig.Alerts(null, null, null, null, null, null, null, null);
     MutableClock clock = new MutableClock(Instant.parse("2026-10-01T01:00:00Z"));
     try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
@@ -45,7 +45,7 @@ class LimitsRegisterTest {
       Path file = dir.resolve("alerts.yaml");
       Files.writeString(file, yaml.replaceFirst("above: 0\\.85", "above: 0.90"));
       clock.advance(Duration.ofDays(10));
-      CollectorConfig.Alerts shorter = new CollectorConfig.Alerts(null, null, Duration.ofDays(60), null, file, null, null);
+      CollectorConfig.Alerts shorter = new CollectorConfig.Alerts(null, null, Duration.ofDays(60), null, file, null, null, null);
       EvidenceRegister.Record change = limits.record(LimitsRegister.flatten(AlertRules.load(file), shorter), file);
       assertThat(change.activity()).isEqualTo("limits-changed");
       assertThat(change.summary()).contains("DiskHampirPenuh.above: 0.85 → 0.9").contains("alerts.no-restore-test: 92d → 60d")
