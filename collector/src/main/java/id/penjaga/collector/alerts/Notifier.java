@@ -39,9 +39,14 @@ public final class Notifier implements AutoCloseable {
 
   /** A queued e-mail. */
   record Queued(long id, String to, String subject, String body, int attempts, String table,
-      List<io.vertx.ext.mail.MailAttachment> attachments) {
+      List<io.vertx.ext.mail.MailAttachment> attachments, List<Long> group) {
     Queued(long id, String to, String subject, String body, int attempts) {
-      this(id, to, subject, body, attempts, "notification", List.of());
+      this(id, to, subject, body, attempts, "notification", List.of(), List.of(id));
+    }
+
+    Queued(long id, String to, String subject, String body, int attempts, String table,
+        List<io.vertx.ext.mail.MailAttachment> attachments) {
+      this(id, to, subject, body, attempts, table, attachments, List.of(id));
     }
   }
 
@@ -105,16 +110,38 @@ public final class Notifier implements AutoCloseable {
             pending.set(rs.getLong(1));
           }
           List<Queued> out = new ArrayList<>();
+          // Alerts of one agent and name waiting for the same recipient go out as one e-mail.
+          java.util.Map<String, List<Queued>> groups = new java.util.LinkedHashMap<>();
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT id, recipient, subject, body, attempts FROM notification"
-                      + " WHERE status = 'pending' AND next_attempt_ms <= ? ORDER BY id LIMIT 20")) {
+                  "SELECT n.id, n.recipient, n.subject, n.body, n.attempts, a.agent, a.name, n.event"
+                      + " FROM notification n JOIN alert a ON a.id = n.alert_id"
+                      + " WHERE n.status = 'pending' AND n.next_attempt_ms <= ? ORDER BY n.id LIMIT 100")) {
             ps.setLong(1, now);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
-                out.add(new Queued(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
+                groups.computeIfAbsent(rs.getString(2) + "|" + rs.getString(6) + "|" + rs.getString(7) + "|" + rs.getString(8),
+                    k -> new ArrayList<>())
+                    .add(new Queued(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5)));
               }
             }
+          }
+          for (List<Queued> g : groups.values()) {
+            Queued first = g.get(0);
+            if (g.size() == 1) {
+              out.add(first);
+              continue;
+            }
+            StringBuilder body = new StringBuilder();
+            List<Long> ids = new ArrayList<>();
+            int attempts = 0;
+            for (Queued q : g) {
+              body.append(body.length() > 0 ? "\n\n" + "-".repeat(60) + "\n\n" : "").append(q.body());
+              ids.add(q.id());
+              attempts = Math.max(attempts, q.attempts());
+            }
+            out.add(new Queued(first.id(), first.to(), first.subject() + " (" + g.size() + ")", body.toString(), attempts,
+                "notification", List.of(), ids));
           }
           try (PreparedStatement ps =
               c.prepareStatement(
@@ -183,32 +210,40 @@ public final class Notifier implements AutoCloseable {
     store.inTransaction(
         c -> {
           if (error == null) {
-            try (PreparedStatement ps =
-                c.prepareStatement("UPDATE " + q.table() + " SET status = 'sent', sent_ms = ?, attempts = attempts + 1 WHERE id = ?")) {
-              ps.setLong(1, now);
-              ps.setLong(2, q.id());
-              ps.executeUpdate();
+            for (long id : q.group()) {
+              try (PreparedStatement ps = c.prepareStatement(
+                  "UPDATE " + q.table() + " SET status = 'sent', sent_ms = ?, attempts = attempts + 1 WHERE id = ?")) {
+                ps.setLong(1, now);
+                ps.setLong(2, id);
+                ps.executeUpdate();
+              }
             }
             if (q.table().equals("notification")) {
-              recordSent(c, q, now);
+              for (long id : q.group()) {
+                recordSent(c, new Queued(id, q.to(), q.subject(), q.body(), q.attempts()), now);
+              }
             } else {
               recordReportSent(c, q, now);
             }
             return 1;
           }
           long backoff = Math.min(MAX_BACKOFF_MS, 10_000L << Math.min(q.attempts(), 10));
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "UPDATE " + q.table() + " SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE id = ?")) {
-            ps.setString(1, error.length() > 1000 ? error.substring(0, 1000) : error);
-            ps.setLong(2, now + backoff);
-            ps.setLong(3, q.id());
-            return ps.executeUpdate();
+          int n = 0;
+          for (long id : q.group()) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "UPDATE " + q.table() + " SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE id = ?")) {
+              ps.setString(1, error.length() > 1000 ? error.substring(0, 1000) : error);
+              ps.setLong(2, now + backoff);
+              ps.setLong(3, id);
+              n += ps.executeUpdate();
+            }
           }
+          return n;
         });
     if (error == null) {
       sentTotal.incrementAndGet();
-      pending.decrementAndGet();
+      pending.addAndGet(-q.group().size());
       log.info("e-mail {} sent to {}: {}", q.id(), q.to(), q.subject());
     } else {
       log.warn("e-mail {} to {} not sent (attempt {}): {}; kept, tried again later", q.id(), q.to(), q.attempts() + 1, error);

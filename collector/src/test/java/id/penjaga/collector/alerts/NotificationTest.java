@@ -140,6 +140,33 @@ class NotificationTest {
   }
 
   @Test
+  void alertsOfOneAgentAndNameWaitingTogetherGoOutAsOneEmail() throws Exception {
+    JsonObject la = new JsonObject().put("started_at", "2026-11-25T06:15:00Z").put("finished_at", "2026-11-25T06:15:04Z")
+        .put("mode", "since-last").put("trigger", "schedule").put("sets", new io.vertx.core.json.JsonArray());
+    io.vertx.core.json.JsonArray findings = new io.vertx.core.json.JsonArray();
+    for (String ip : new String[] {"203.0.113.9", "203.0.113.10", "203.0.113.11"}) {
+      findings.add(new JsonObject().put("set", "auth").put("kind", "failed-logins").put("severity", "medium").put("subject", ip)
+          .put("count", 50).put("message", "50 failed SSH logins from " + ip));
+    }
+    post("log-analysis", la.put("findings", findings));
+    await(Duration.ofSeconds(15), () -> {
+      String all = to("operator@example.go.id").stream().map(m -> {
+        try {
+          return text(m);
+        } catch (Exception e) {
+          return "";
+        }
+      }).reduce("", String::concat);
+      return all.contains("203.0.113.9") && all.contains("203.0.113.10") && all.contains("203.0.113.11");
+    });
+    List<MimeMessage> mails = to("operator@example.go.id");
+    assertThat(mails).as("three alerts of one name, grouped").hasSizeLessThan(3);
+    if (mails.size() == 1) {
+      assertThat(mails.get(0).getSubject()).endsWith("(3)");
+    }
+  }
+
+  @Test
   void aBackupMediumOutOfTurnIsMailedAndRecordedUnderSop10Step2() throws Exception {
     post("failure", new JsonObject().put("kind", "media-rotation").put("task", "media rotation main").put("target_name", "main")
         .put("target", "/media/backup").put("occurred_at", "2026-11-25T01:30:05Z")
