@@ -86,7 +86,6 @@ public final class MonthlyReports {
     if (to.isEmpty()) {
       return;
     }
-    String conclusion = ReportWords.of(config.language()).get("title.backup_effectiveness");
     store.inTransaction(c -> {
       for (CollectorConfig.Recipient r : to) {
         List<Path> files = new ArrayList<>();
@@ -113,7 +112,7 @@ public final class MonthlyReports {
       }
       return null;
     });
-    log.info("reports of {} queued for {} recipient(s) ({})", month, to.size(), conclusion);
+    log.info("reports of {} queued for {} recipient(s)", month, to.size());
     if (wakeMailer != null) {
       wakeMailer.run();
     }

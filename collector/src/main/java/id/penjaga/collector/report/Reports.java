@@ -543,9 +543,12 @@ public final class Reports {
 
   /** Trends of every component of every agent at the end of {@code month}. */
   public List<Trend> trends(YearMonth month) throws SQLException {
-    Instant end = end(month);
+    return trends(month, daily(end(month).minus(Duration.ofDays(90)), end(month)));
+  }
+
+  /** As above, from the daily figures of the 90 days up to the month's end. */
+  private List<Trend> trends(YearMonth month, Map<String, Map<Component, TreeMap<LocalDate, Day>>> all) {
     LocalDate lastDay = month.atEndOfMonth();
-    Map<String, Map<Component, TreeMap<LocalDate, Day>>> all = daily(end.minus(Duration.ofDays(90)), end);
     List<Trend> out = new ArrayList<>();
     for (Map<Component, TreeMap<LocalDate, Day>> comps : all.values()) {
       for (Map.Entry<Component, TreeMap<LocalDate, Day>> e : comps.entrySet()) {
@@ -614,8 +617,8 @@ public final class Reports {
   Built capacityReport(YearMonth month, String lang) throws SQLException {
     Fmt f = new Fmt(lang, zone);
     Map<String, Object> m = f.base("capacity_report", month);
-    List<Trend> trends = trends(month);
     Map<String, Map<Component, TreeMap<LocalDate, Day>>> days90 = daily(end(month).minus(Duration.ofDays(90)), end(month));
+    List<Trend> trends = trends(month, days90);
     List<Map<String, Object>> comps = new ArrayList<>();
     List<Map<String, Object>> services = new ArrayList<>();
     List<String> options = new ArrayList<>();
