@@ -44,6 +44,14 @@ final class LoginThrottle {
   }
 
   void failed(String account, String address) {
+    if (failures.size() > 10_000) { // many names or addresses: forget those whose failures are all old
+      long cutoff = clock.millis() - window.toMillis();
+      failures.entrySet().removeIf(e -> {
+        synchronized (e.getValue()) {
+          return e.getValue().isEmpty() || e.getValue().peekLast() <= cutoff;
+        }
+      });
+    }
     for (String key : new String[] {"user:" + account, "addr:" + address}) {
       Deque<Long> d = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
       synchronized (d) {

@@ -78,6 +78,7 @@ public final class WebUi {
   private final LoginThrottle throttle;
   private DecisionLinks links;
   private final java.nio.file.Path uploadsDir;
+  private final java.nio.file.Path reportsDir;
   private final id.penjaga.collector.evidence.MeetingMinutes minutes;
   private final Map<String, Template> templates = new HashMap<>();
   private final byte[] css;
@@ -97,6 +98,7 @@ public final class WebUi {
     this.secure = config.secureCookie() != null ? config.secureCookie() : tls;
     this.throttle = new LoginThrottle(5, Duration.ofMinutes(15), store.clock());
     this.uploadsDir = reportConfig.outputDir().resolve(".uploads");
+    this.reportsDir = reportConfig.outputDir().toAbsolutePath().normalize();
     this.minutes = new id.penjaga.collector.evidence.MeetingMinutes(store, evidence, reportConfig.outputDir());
     Mustache.Compiler c = Mustache.compiler().escapeHTML(true).defaultValue("").emptyStringIsFalse(true)
         .withLoader(name -> new InputStreamReader(open("web/" + name + ".html"), StandardCharsets.UTF_8));
@@ -558,7 +560,10 @@ public final class WebUi {
         return null;
       }
       JsonObject d = new JsonObject(r.details());
-      java.nio.file.Path file = java.nio.file.Path.of(d.getString("file"));
+      java.nio.file.Path file = java.nio.file.Path.of(d.getString("file")).toAbsolutePath().normalize();
+      if (!file.startsWith(reportsDir)) {
+        return null; // only minutes kept beside the reports are served
+      }
       byte[] b = java.nio.file.Files.readAllBytes(file);
       record("report-download", actor(user), "done", "Notulen " + d.getString("file_name") + " diunduh oleh " + actor(user), address);
       return Map.entry(d.getString("file_name"), b);
