@@ -180,6 +180,8 @@ public final class CollectorDaemon implements AutoCloseable {
       }
       new WebUi(vertx, store, evidence, reportService, config.web(), config.reports(), config.alerts().noHeartbeat(),
           config.collector().tlsCertFile() != null).links(links).mount(router);
+      new id.penjaga.collector.web.SilencesApi(vertx, new id.penjaga.collector.alerts.Silences(store), config.web().users(), clock)
+          .mount(router);
       log.info("web page on /ui/ for {} user(s)", config.web().users().size());
     }
     router.get("/").handler(ctx -> ctx.response().end("penjaga-collector " + version + "\n"));
