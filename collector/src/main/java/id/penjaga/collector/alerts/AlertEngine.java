@@ -534,6 +534,25 @@ public final class AlertEngine {
    * E-mails again the threshold alerts still firing whose rule's {@code repeat} has passed since
    * they were last sent. Returns the e-mails queued.
    */
+  /**
+   * The evidence register checked against its chain: a break fires {@code BuktiDiubah} (high) for
+   * the collector itself, once; an intact register resolves it. Returns the e-mails queued.
+   */
+  public int evidenceChecked(List<String> problems) throws SQLException {
+    boolean firing = !query("SELECT 1 FROM alert WHERE agent = 'collector' AND name = 'BuktiDiubah' AND state = 'firing'").isEmpty();
+    Instant now = store.clock().instant();
+    if (!problems.isEmpty() && !firing) {
+      String reason = String.join("; ", problems.subList(0, Math.min(5, problems.size())))
+          + (problems.size() > 5 ? "; and " + (problems.size() - 5) + " more" : "");
+      return fire("collector", 0, "evidence", "BuktiDiubah", null, "register", "high", reason, now,
+          new JsonObject().put("problems", new JsonArray(problems)));
+    }
+    if (problems.isEmpty() && firing) {
+      return resolve("collector", "evidence", "register", now, Map.of(), "BuktiDiubah");
+    }
+    return 0;
+  }
+
   public int repeatFiring() throws SQLException {
     long now = store.clock().millis();
     int queued = 0;

@@ -237,7 +237,32 @@ public final class CollectorDaemon implements AutoCloseable {
         log.error("decision reminders failed: {}", e.toString());
       }
     });
+    java.util.concurrent.atomic.AtomicInteger chainIntact = new java.util.concurrent.atomic.AtomicInteger(1);
+    Gauge.builder("penjaga.evidence.chain.intact", chainIntact, java.util.concurrent.atomic.AtomicInteger::get)
+        .description("1 when the evidence register matches its hash chain at the last check, 0 when a record was changed")
+        .register(registry);
+    java.util.concurrent.Callable<Integer> checkEvidence = () -> {
+      java.util.List<String> problems = evidence.verify().stream().map(EvidenceRegister.Problem::what).toList();
+      chainIntact.set(problems.isEmpty() ? 1 : 0);
+      if (!problems.isEmpty()) {
+        log.error("the evidence register does not match its chain: {}", problems);
+      }
+      int queued = alerts.evidenceChecked(problems);
+      if (queued > 0 && mailer != null) {
+        mailer.wake();
+      }
+      return queued;
+    };
+    housekeeping.schedule("verify-evidence", CronSchedule.parse("45 2 * * *"), () -> {
+      try {
+        checkEvidence.call();
+      } catch (Exception e) {
+        log.error("the evidence check failed: {}", e.toString());
+      }
+    });
     housekeeping.start();
+    vertx.executeBlocking(checkEvidence, false)
+        .onFailure(e -> log.error("the evidence check failed: {}", e.toString()));
     vertx.executeBlocking(() -> recap.run(7), false)
         .onFailure(e -> log.error("the daily capacity recap failed: {}", e.toString()));
     vertx.executeBlocking(monthly::catchUp, false)
