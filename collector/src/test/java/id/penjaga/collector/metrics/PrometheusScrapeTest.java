@@ -49,7 +49,7 @@ class PrometheusScrapeTest {
   void theShippedScrapeConfigAndRulesAreValid() throws Exception {
     assertThat(run("promtool", "check", "config", ROOT.resolve("config/prometheus.yml").toString())).contains("SUCCESS");
     assertThat(run("promtool", "check", "rules", ROOT.resolve("config/penjaga-rules.yml").toString()))
-        .contains("SUCCESS: 6 rules found");
+        .contains("SUCCESS: 7 rules found");
   }
 
   @Test
