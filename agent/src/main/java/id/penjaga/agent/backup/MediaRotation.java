@@ -7,7 +7,6 @@ import id.penjaga.agent.backup.backend.Backend;
 import id.penjaga.agent.backup.backend.FileKind;
 import id.penjaga.agent.config.AgentConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,9 +113,5 @@ public final class MediaRotation {
     Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(state));
     Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     return problems;
-  }
-
-  static String text(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

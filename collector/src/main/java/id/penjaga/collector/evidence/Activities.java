@@ -114,7 +114,8 @@ public final class Activities {
     };
   }
 
-  static String shortId(String id) {
+  /** The first 8 characters of a snapshot id, as people quote it ("-" for none). */
+  public static String shortId(String id) {
     return id == null ? "-" : id.substring(0, Math.min(8, id.length()));
   }
 

@@ -49,9 +49,6 @@ public final class Reminders {
     return out;
   }
 
-  /** A mail to send: to whom, subject, body. */
-  public record Mail(String to, String subject, String body) {}
-
   /**
    * Reminds of today's overdue decisions not reminded today yet: records each and returns the
    * text for the e-mail (null when there is nothing new).

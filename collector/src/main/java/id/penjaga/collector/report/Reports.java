@@ -1,6 +1,7 @@
 package id.penjaga.collector.report;
 
 import id.penjaga.collector.config.AlertRules;
+import id.penjaga.collector.evidence.Activities;
 import id.penjaga.collector.evidence.Bytes;
 import id.penjaga.collector.evidence.EvidenceExport;
 import id.penjaga.collector.evidence.EvidenceRegister;
@@ -123,7 +124,7 @@ public final class Reports {
       r.put("files_new", b.getLong("files_new", 0L));
       r.put("bytes_added", Bytes.human(b.getLong("bytes_added", 0L)));
       r.put("duration", f.duration(duration(b)));
-      r.put("snapshot", shortId(b.getString("snapshot_id")));
+      r.put("snapshot", Activities.shortId(b.getString("snapshot_id")));
       r.put("error", b.getString("failure", String.join("; ", strings(b.getJsonArray("error_messages")))));
       rows.add(r);
       csv.add(new String[] {b.getString("started_at"), b.getString("finished_at"), s.agent(), b.getString("source"),
@@ -378,7 +379,7 @@ public final class Reports {
         sm.put("source", src.getString("source"));
         sm.put("type", src.getString("type"));
         sm.put("result", f.word("result." + src.getString("result")));
-        sm.put("snapshot", shortId(src.getString("snapshot_id")));
+        sm.put("snapshot", Activities.shortId(src.getString("snapshot_id")));
         sm.put("snapshot_time", f.time(src.getString("snapshot_time")));
         sm.put("choice_text", f.word("rt.snapshot_choice", String.valueOf(src.getValue("snapshots_to_choose_from", "-"))));
         List<Map<String, Object>> files = new ArrayList<>();
@@ -832,10 +833,6 @@ public final class Reports {
     } catch (RuntimeException e) {
       return 0;
     }
-  }
-
-  static String shortId(String id) {
-    return id == null ? "-" : id.substring(0, Math.min(8, id.length()));
   }
 
   static List<String> strings(JsonArray a) {
