@@ -178,10 +178,10 @@ public final class CollectorDaemon implements AutoCloseable {
       if (config.web().users().isEmpty()) {
         log.warn("web.enabled is true but no web.users are set: nobody can log in to the web page");
       }
+      id.penjaga.collector.web.Credentials credentials = new id.penjaga.collector.web.Credentials(config.web().users(), clock);
       new WebUi(vertx, store, evidence, reportService, config.web(), config.reports(), config.alerts().noHeartbeat(),
-          config.collector().tlsCertFile() != null).links(links).mount(router);
-      new id.penjaga.collector.web.SilencesApi(vertx, new id.penjaga.collector.alerts.Silences(store), config.web().users(), clock)
-          .mount(router);
+          config.collector().tlsCertFile() != null, credentials).links(links).mount(router);
+      new id.penjaga.collector.web.SilencesApi(vertx, new id.penjaga.collector.alerts.Silences(store), credentials).mount(router);
       log.info("web page on /ui/ for {} user(s)", config.web().users().size());
     }
     router.get("/").handler(ctx -> ctx.response().end("penjaga-collector " + version + "\n"));

@@ -16,7 +16,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -88,7 +87,7 @@ public final class DecisionLinks {
   public enum Refusal { FORGED, EXPIRED, USED }
 
   /** The link's claim if it is genuine and not expired (whether used is checked on use). */
-  public Optional<Claim> verify(String token) throws Refused {
+  public Claim verify(String token) throws Refused {
     int dot = token.indexOf('.');
     if (dot < 0) {
       throw new Refused(Refusal.FORGED);
@@ -111,7 +110,7 @@ public final class DecisionLinks {
     if (!store.clock().instant().isBefore(expires)) {
       throw new Refused(Refusal.EXPIRED);
     }
-    return Optional.of(new Claim(Long.parseLong(f[1]), f[2], expires, f[4]));
+    return new Claim(Long.parseLong(f[1]), f[2], expires, f[4]);
   }
 
   /** Marks the link used, inside the caller's transaction; refused when it was used before. */

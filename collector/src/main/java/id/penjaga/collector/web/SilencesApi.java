@@ -1,7 +1,6 @@
 package id.penjaga.collector.web;
 
 import id.penjaga.collector.alerts.Silences;
-import id.penjaga.collector.config.CollectorConfig;
 import id.penjaga.collector.config.HumanDuration;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -13,7 +12,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Map;
 
 /**
  * {@code /api/v1/silences}: list, add and expire silences from scripts (as {@code penjaga-collector
@@ -25,15 +23,13 @@ public final class SilencesApi {
   public static final String PATH = "/api/v1/silences";
   private final Vertx vertx;
   private final Silences silences;
-  private final Map<String, CollectorConfig.WebUser> users;
-  private final LoginThrottle throttle;
-  private final String decoy = PasswordHash.hash("decoy".toCharArray());
+  private final Credentials credentials;
 
-  public SilencesApi(Vertx vertx, Silences silences, Map<String, CollectorConfig.WebUser> users, java.time.Clock clock) {
+  /** {@code credentials}: the same as the web page's, so guesses through either count together. */
+  public SilencesApi(Vertx vertx, Silences silences, Credentials credentials) {
     this.vertx = vertx;
     this.silences = silences;
-    this.users = users;
-    this.throttle = new LoginThrottle(5, Duration.ofMinutes(15), clock);
+    this.credentials = credentials;
   }
 
   public void mount(Router router) {
@@ -59,7 +55,7 @@ public final class SilencesApi {
 
   private void authenticate(RoutingContext ctx) {
     String header = ctx.request().getHeader("Authorization");
-    String address = ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress() : "?";
+    String address = WebUi.address(ctx);
     String user = null;
     char[] password = null;
     if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
@@ -79,26 +75,19 @@ public final class SilencesApi {
       return;
     }
     String name = user;
-    long wait = throttle.waitSeconds(name, address);
+    long wait = credentials.waitSeconds(name, address);
     if (wait > 0) {
       ctx.response().putHeader("Retry-After", String.valueOf(wait));
       refuse(ctx, 429, "too many failed attempts; try again later");
       return;
     }
-    CollectorConfig.WebUser u = users.get(name);
     char[] pw = password;
-    vertx.executeBlocking(() -> {
-      boolean ok = PasswordHash.verify(pw, u != null ? u.passwordHash() : decoy) && u != null;
-      java.util.Arrays.fill(pw, '\0');
-      return ok;
-    }, false).onComplete(ar -> {
+    vertx.executeBlocking(() -> credentials.check(name, pw, address), false).onComplete(ar -> {
       if (ar.succeeded() && ar.result()) {
-        throttle.succeeded(name);
         ctx.put("user", name);
-        ctx.put("role", u.role());
+        ctx.put("role", credentials.user(name).role());
         ctx.next();
       } else {
-        throttle.failed(name, address);
         refuse(ctx, 401, "unknown user or wrong password");
       }
     });

@@ -75,28 +75,26 @@ public final class WebUi {
   private final ZoneId zone;
   private final Duration noHeartbeat;
   private final boolean secure;
-  private final LoginThrottle throttle;
+  private final Credentials credentials;
   private DecisionLinks links;
   private final java.nio.file.Path uploadsDir;
   private final java.nio.file.Path reportsDir;
   private final id.penjaga.collector.evidence.MeetingMinutes minutes;
   private final Map<String, Template> templates = new HashMap<>();
   private final byte[] css;
-  /** A hash to check when the user is unknown, so a wrong name takes as long as a wrong password. */
-  private final String decoyHash = PasswordHash.hash("decoy".toCharArray());
 
   public WebUi(Vertx vertx, ReportStore store, EvidenceRegister evidence, ReportService reports, CollectorConfig.Web config,
-      CollectorConfig.Reports reportConfig, Duration noHeartbeat, boolean tls) {
+      CollectorConfig.Reports reportConfig, Duration noHeartbeat, boolean tls, Credentials credentials) {
     this.vertx = vertx;
     this.store = store;
     this.evidence = evidence;
     this.reports = reports;
+    this.credentials = credentials;
     this.config = config;
     this.defaultLang = reportConfig.language();
     this.zone = ZoneId.of(reportConfig.timezone());
     this.noHeartbeat = noHeartbeat;
     this.secure = config.secureCookie() != null ? config.secureCookie() : tls;
-    this.throttle = new LoginThrottle(5, Duration.ofMinutes(15), store.clock());
     this.uploadsDir = reportConfig.outputDir().resolve(".uploads");
     this.reportsDir = reportConfig.outputDir().toAbsolutePath().normalize();
     this.minutes = new id.penjaga.collector.evidence.MeetingMinutes(store, evidence, reportConfig.outputDir());
@@ -186,13 +184,13 @@ public final class WebUi {
   private void login(RoutingContext ctx) {
     String user = ctx.request().getFormAttribute("username");
     String password = ctx.request().getFormAttribute("password");
-    String address = ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress() : "?";
+    String address = address(ctx);
     if (!csrfOk(ctx)) {
       ctx.response().setStatusCode(403).end("403 forbidden: the form has expired; open the login page again\n");
       return;
     }
     String name = user == null ? "" : user.strip();
-    long wait = throttle.waitSeconds(name, address);
+    long wait = credentials.waitSeconds(name, address);
     if (wait > 0) {
       vertx.executeBlocking(() -> record("login-throttled", name, "refused",
           "Login " + name + " dari " + address + " ditolak sementara: terlalu banyak percobaan gagal", address), false);
@@ -200,16 +198,12 @@ public final class WebUi {
       redirect(ctx, ROOT + "/login?error=2");
       return;
     }
-    CollectorConfig.WebUser u = config.users().get(name);
     char[] pw = password == null ? new char[0] : password.toCharArray();
     vertx.executeBlocking(() -> {
-      boolean ok = PasswordHash.verify(pw, u != null ? u.passwordHash() : decoyHash) && u != null;
-      java.util.Arrays.fill(pw, '\0');
+      boolean ok = credentials.check(name, pw, address);
       if (ok) {
-        throttle.succeeded(name);
         record("login", actor(name), "success", "Login " + actor(name) + " ke halaman Penjaga dari " + address, address);
       } else {
-        throttle.failed(name, address);
         record("login-failed", name.isEmpty() ? "?" : name, "failure",
             "Login gagal untuk nama pengguna \"" + (name.length() > 64 ? name.substring(0, 64) : name) + "\" dari " + address,
             address);
@@ -407,7 +401,7 @@ public final class WebUi {
     }
     DecisionLinks.Claim claim;
     try {
-      claim = links.verify(token).orElseThrow();
+      claim = links.verify(token);
     } catch (DecisionLinks.Refused e) {
       linkRefused(ctx, e.why);
       return;
@@ -439,7 +433,7 @@ public final class WebUi {
     String due = ctx.request().getFormAttribute("due");
     DecisionLinks.Claim claim;
     try {
-      claim = links.verify(token == null ? "" : token).orElseThrow();
+      claim = links.verify(token == null ? "" : token);
     } catch (DecisionLinks.Refused e) {
       linkRefused(ctx, e.why);
       return;
@@ -448,7 +442,7 @@ public final class WebUi {
       ctx.response().setStatusCode(400).end("400: give the decision\n");
       return;
     }
-    String address = ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress() : "?";
+    String address = address(ctx);
     vertx.executeBlocking(() -> {
       String dueDate = null;
       if (due != null && !due.isBlank()) {
@@ -553,7 +547,7 @@ public final class WebUi {
   private void minutesFile(RoutingContext ctx) {
     Long seq = longParam(ctx.request().getParam("seq"));
     String user = ctx.session().get("user");
-    String address = ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress() : "?";
+    String address = address(ctx);
     vertx.executeBlocking(() -> {
       EvidenceRegister.Record r = seq == null ? null : evidence.get(seq);
       if (r == null || !"meeting-minutes".equals(r.activity())) {
@@ -580,6 +574,11 @@ public final class WebUi {
 
   // ------------------------------------------------------------------ pages
 
+  /** The caller's address, as recorded with logins and downloads. */
+  static String address(RoutingContext ctx) {
+    return ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress() : "?";
+  }
+
   private String lang(RoutingContext ctx) {
     String l = ctx.session() != null ? ctx.session().get("lang") : null;
     return l != null ? l : defaultLang;
@@ -598,7 +597,7 @@ public final class WebUi {
 
   private void render(RoutingContext ctx, String template, Map<String, Object> model, int status) {
     Map<String, Object> m = new HashMap<>(model);
-    String lang = ctx.session() != null && ctx.session().get("lang") != null ? ctx.session().<String>get("lang") : defaultLang;
+    String lang = lang(ctx);
     m.put("w", ReportRenderer.words(lang));
     m.put("lang", lang);
     if (ctx.session() != null) {
@@ -747,7 +746,7 @@ public final class WebUi {
     vertx.executeBlocking(() -> {
       List<EvidenceRegister.Record> all = evidence.list(f.from(), f.to(), f.activity(), f.agent());
       record("report-download", actor(user), "done", "Ekspor register bukti (" + all.size() + " catatan, "
-          + (json ? "JSON" : "CSV") + ") diunduh oleh " + actor(user), ctx.request().remoteAddress().hostAddress());
+          + (json ? "JSON" : "CSV") + ") diunduh oleh " + actor(user), address(ctx));
       return json ? EvidenceExport.json(all) : EvidenceExport.csv(all, zone);
     }, false).onComplete(ar -> {
       if (ar.failed()) {
@@ -793,7 +792,7 @@ public final class WebUi {
     }
     String lang = lang(ctx);
     String user = ctx.session().get("user");
-    String address = ctx.request().remoteAddress() != null ? ctx.request().remoteAddress().hostAddress() : "?";
+    String address = address(ctx);
     vertx.executeBlocking(() -> {
       ReportService.Rendered r = reports.render(kind, month, lang);
       record("report-download", actor(user), "done",
