@@ -49,7 +49,7 @@ final class EvidenceCommand implements Callable<Integer> {
   static Opened open(CollectorMain main) throws Exception {
     CollectorConfig config = main.loadConfig();
     ReportStore store = ReportStore.open(config.collector().jdbcUrl(), Clock.systemUTC());
-    return new Opened(store, EvidenceRegister.attach(store, EvidenceRegister.headFileFor(config.collector().store())),
+    return new Opened(store, EvidenceRegister.attach(store, EvidenceRegister.headFileFor(config.collector().storeFile())),
         config);
   }
 

@@ -49,8 +49,7 @@ public record CollectorConfig(
     alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null, null, null);
     reports = reports != null ? reports : new Reports(null, null, null, null, null);
     if (reports.outputDir() == null) { // beside the store
-      String path = collector.store().startsWith("jdbc:sqlite:") ? collector.store().substring(12) : collector.store();
-      Path parent = Path.of(path).toAbsolutePath().getParent();
+      Path parent = collector.storeFile().toAbsolutePath().getParent();
       reports = new Reports(reports.timezone(), reports.language(), reports.schedule(),
           (parent != null ? parent : Path.of(".")).resolve("reports"), reports.lpseName());
     }
@@ -288,6 +287,11 @@ public record CollectorConfig(
     /** The JDBC URL of the store. */
     public String jdbcUrl() {
       return store.startsWith("jdbc:") ? store : "jdbc:sqlite:" + store;
+    }
+
+    /** The store's SQLite file; the evidence head, link key and reports are kept beside it. */
+    public Path storeFile() {
+      return Path.of(store.startsWith("jdbc:sqlite:") ? store.substring("jdbc:sqlite:".length()) : store);
     }
   }
 

@@ -74,7 +74,7 @@ public final class CollectorDaemon implements AutoCloseable {
       log.warn("no agents configured: every report will be refused (401)");
     }
     store = ReportStore.open(config.collector().jdbcUrl(), clock);
-    evidence = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(config.collector().store()));
+    evidence = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(config.collector().storeFile()));
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -167,9 +167,8 @@ public final class CollectorDaemon implements AutoCloseable {
     reportService = new ReportService(store, config.reports(), rules, evidence);
     id.penjaga.collector.web.DecisionLinks links = null;
     if (config.web().enabled() && config.web().baseUrl() != null) {
-      String storePath = config.collector().store().startsWith("jdbc:sqlite:")
-          ? config.collector().store().substring(12) : config.collector().store();
-      links = new id.penjaga.collector.web.DecisionLinks(store, java.nio.file.Path.of(storePath + ".link-key"),
+      java.nio.file.Path storeFile = config.collector().storeFile();
+      links = new id.penjaga.collector.web.DecisionLinks(store, storeFile.resolveSibling(storeFile.getFileName() + ".link-key"),
           config.web().baseUrl().toString(), config.web().linkValidity());
       alerts.links(links);
       log.info("alert e-mails carry decision links to {}", config.web().baseUrl());

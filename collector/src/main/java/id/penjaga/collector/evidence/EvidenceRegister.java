@@ -57,10 +57,10 @@ public final class EvidenceRegister {
     return r;
   }
 
-  /** The head file that belongs to a store at {@code storePath} (an SQLite file). */
-  public static Path headFileFor(String store) {
-    String path = store.startsWith("jdbc:sqlite:") ? store.substring("jdbc:sqlite:".length()) : store;
-    return path.isEmpty() || path.startsWith(":memory:") ? null : Path.of(path + ".evidence-head");
+  /** The head file that belongs to a store's SQLite file (none for an in-memory store). */
+  public static Path headFileFor(Path storeFile) {
+    String name = storeFile.getFileName() == null ? "" : storeFile.getFileName().toString();
+    return name.isEmpty() || name.startsWith(":memory:") ? null : storeFile.resolveSibling(name + ".evidence-head");
   }
 
   /** One SOP activity to record. */

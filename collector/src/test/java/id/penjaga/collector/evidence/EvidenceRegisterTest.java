@@ -38,7 +38,7 @@ class EvidenceRegisterTest {
     db = dir.resolve("collector.db");
     MutableClock clock = new MutableClock(Instant.parse("2026-10-01T01:00:00Z"));
     try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
-      EvidenceRegister reg = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(db.toString()));
+      EvidenceRegister reg = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(db));
       for (int day = 0; day < 6; day++) {
         Instant t = Instant.parse("2026-10-01T01:30:00Z").plus(Duration.ofDays(day));
         store.insert(report(day * 2L + 1, "backup-run", new JsonObject().put("source", "uploads").put("target_name", "main")

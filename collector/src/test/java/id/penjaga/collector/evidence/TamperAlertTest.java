@@ -32,7 +32,7 @@ class TamperAlertTest {
   void aChangedRecordIsMailedToKepalaLpseAndShownInTheMetrics() throws Exception {
     Path db = dir.resolve("c.db");
     try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, Clock.systemUTC())) {
-      EvidenceRegister reg = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(db.toString()));
+      EvidenceRegister reg = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(db));
       for (int i = 1; i <= 3; i++) {
         reg.append(new EvidenceRegister.Entry(Instant.now(), "SOP 10 langkah 4", "backup-run", "lpse-a", "system", "failure",
             "Backup db ke main: gagal " + i, null, new JsonObject()));
