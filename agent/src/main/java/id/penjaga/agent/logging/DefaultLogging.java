@@ -3,10 +3,7 @@ package id.penjaga.agent.logging;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
@@ -21,18 +18,9 @@ public final class DefaultLogging extends ContextAwareBase implements Configurat
     if (DefaultLogging.class.getResource("/logback-test.xml") != null) {
       return ExecutionStatus.INVOKE_NEXT_IF_ANY; // tests bring their own
     }
-    PatternLayoutEncoder text = new PatternLayoutEncoder();
-    text.setContext(ctx);
-    text.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg%n");
-    text.start();
-    ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
-    console.setContext(ctx);
-    console.setName("stderr");
-    console.setTarget("System.err");
-    console.setEncoder(text);
-    console.start();
     Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.addAppender(console);
+    root.addAppender(LoggingSetup.console(ctx, "stderr", "System.err",
+        LoggingSetup.pattern(ctx, "%d{yyyy-MM-dd HH:mm:ss.SSSXXX} %-5level %logger{0} - %msg%n")));
     root.setLevel(Level.WARN);
     ctx.getLogger("org.quartz").setLevel(Level.WARN);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;

@@ -30,19 +30,27 @@ public final class LoggingSetup {
       json.start();
       encoder = json;
     } else {
-      PatternLayoutEncoder text = new PatternLayoutEncoder();
-      text.setContext(ctx);
-      text.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0} - %msg%n");
-      text.start();
-      encoder = text;
+      encoder = pattern(ctx, "%d{yyyy-MM-dd HH:mm:ss.SSSXXX} %-5level [%thread] %logger{0} - %msg%n");
     }
+    root.addAppender(console(ctx, "stdout", "System.out", encoder));
+    root.setLevel(Level.toLevel(level, Level.INFO));
+  }
+
+  static Encoder<ILoggingEvent> pattern(LoggerContext ctx, String pattern) {
+    PatternLayoutEncoder text = new PatternLayoutEncoder();
+    text.setContext(ctx);
+    text.setPattern(pattern);
+    text.start();
+    return text;
+  }
+
+  static ConsoleAppender<ILoggingEvent> console(LoggerContext ctx, String name, String target, Encoder<ILoggingEvent> encoder) {
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
     console.setContext(ctx);
-    console.setName("stdout");
-    console.setTarget("System.out");
+    console.setName(name);
+    console.setTarget(target);
     console.setEncoder(encoder);
     console.start();
-    root.addAppender(console);
-    root.setLevel(Level.toLevel(level, Level.INFO));
+    return console;
   }
 }
