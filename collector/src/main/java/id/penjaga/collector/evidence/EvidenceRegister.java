@@ -329,15 +329,16 @@ public final class EvidenceRegister {
 
   /** Records in a time range (occurred_at in [from, to)), oldest first; nulls leave a side open. */
   public List<Record> list(Instant from, Instant to, String activity, String agent) throws SQLException {
+    // Times compare as instants: as text, "…00.5Z" would sort before "…00Z".
     StringBuilder sql = new StringBuilder("SELECT * FROM evidence WHERE 1=1");
-    List<String> args = new ArrayList<>();
+    List<Object> args = new ArrayList<>();
     if (from != null) {
-      sql.append(" AND occurred_at >= ?");
-      args.add(from.toString());
+      sql.append(" AND unixepoch(occurred_at, 'subsec') >= ?");
+      args.add(from.toEpochMilli() / 1000.0);
     }
     if (to != null) {
-      sql.append(" AND occurred_at < ?");
-      args.add(to.toString());
+      sql.append(" AND unixepoch(occurred_at, 'subsec') < ?");
+      args.add(to.toEpochMilli() / 1000.0);
     }
     if (activity != null && !activity.isEmpty()) {
       sql.append(" AND activity = ?");
@@ -347,11 +348,11 @@ public final class EvidenceRegister {
       sql.append(" AND agent = ?");
       args.add(agent);
     }
-    sql.append(" ORDER BY occurred_at, seq");
+    sql.append(" ORDER BY unixepoch(occurred_at, 'subsec'), seq");
     return store.inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
         for (int i = 0; i < args.size(); i++) {
-          ps.setString(i + 1, args.get(i));
+          ps.setObject(i + 1, args.get(i));
         }
         return read(ps);
       }

@@ -182,6 +182,20 @@ class EvidenceRegisterTest {
   }
 
   @Test
+  void periodsCompareAsInstantsNotAsText() throws Exception {
+    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, java.time.Clock.systemUTC())) {
+      EvidenceRegister reg = new EvidenceRegister(store, null);
+      // half a second after midnight of 2 October in Jakarta; as text it sorts before "…17:00:00Z"
+      reg.append(new EvidenceRegister.Entry(Instant.parse("2026-10-01T17:00:00.500Z"), "SOP 10 langkah 6", "follow-up",
+          "lpse-demo", "Budi", "recorded", "tepat setelah tengah malam", null, new JsonObject().put("evidence", 1)));
+      List<EvidenceRegister.Record> day = reg.list(Instant.parse("2026-10-01T17:00:00Z"), Instant.parse("2026-10-02T17:00:00Z"),
+          null, null);
+      assertThat(day).extracting(EvidenceRegister.Record::summary).first().isEqualTo("tepat setelah tengah malam");
+      assertThat(reg.list(null, Instant.parse("2026-10-01T17:00:00Z"), "follow-up", null)).isEmpty();
+    }
+  }
+
+  @Test
   void followUpFromTheCliIsANewRecordAndRefusesNonsense() throws Exception {
     assertThat(CollectorMain.execute("-c", config.toString(), "evidence", "follow-up", "--record", "4", "--action",
         "disk diganti, backup diulang", "--by", "Kepala LPSE")).isZero();
