@@ -449,8 +449,8 @@ public final class AlertEngine {
                 + " WHERE r.agent = ? AND r.type = 'capacity'"
                 + " AND json_extract(s.value, '$.metric') = 'penjaga_filesystem_avail_bytes'"
                 + " AND json_extract(s.value, '$.labels.mount') = ?"
-                + " AND json_extract(r.body, '$.body.period_end') >= ? AND json_extract(r.body, '$.body.period_end') <= ?",
-            agent, mount, end.minus(java.time.Duration.ofDays(window)).toString(), end.toString());
+                + " AND unixepoch(json_extract(r.body, '$.body.period_end'), 'subsec') BETWEEN ? AND ?",
+            agent, mount, end.minus(java.time.Duration.ofDays(window)).toEpochMilli() / 1000.0, end.toEpochMilli() / 1000.0);
     int n = points.size();
     if (n < 2) {
       return Double.POSITIVE_INFINITY;
