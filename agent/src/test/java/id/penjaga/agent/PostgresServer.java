@@ -65,14 +65,19 @@ public final class PostgresServer implements AutoCloseable {
         List.of(
             bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
             "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"));
-    pg.as(
+    pg.startAgain();
+    return pg;
+  }
+
+  /** Starts the server (again, after {@link #stop()}) on the same port and files. */
+  public void startAgain() throws IOException, InterruptedException {
+    as(
         List.of(
             bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-t", "60",
             "-l", dir.resolve("server.log").toString(),
             "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
                 + " -c full_page_writes=off -c shared_buffers=64MB",
             "start"));
-    return pg;
   }
 
   private void as(List<String> command) throws IOException, InterruptedException {

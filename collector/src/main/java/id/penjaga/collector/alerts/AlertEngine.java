@@ -29,6 +29,7 @@ public final class AlertEngine {
   private static final Logger log = LoggerFactory.getLogger(AlertEngine.class);
 
   private final ReportStore store;
+  private final id.penjaga.collector.store.Dialect d;
   private final List<CollectorConfig.Recipient> recipients;
   private final Messages messages;
   private final List<AlertRules.Threshold> thresholds;
@@ -55,6 +56,7 @@ public final class AlertEngine {
   public AlertEngine(
       ReportStore store, List<CollectorConfig.Recipient> recipients, Messages messages, AlertRules rules) {
     this.store = store;
+    this.d = store.dialect();
     this.recipients = recipients;
     this.messages = messages;
     this.thresholds = rules.thresholds();
@@ -105,6 +107,30 @@ public final class AlertEngine {
       java.time.Duration noHeartbeat, java.time.Duration noBackup, java.time.Duration noRestoreTest,
       java.time.Duration noLogAnalysis)
       throws SQLException {
+    return alone(() -> staleness(noHeartbeat, noBackup, noRestoreTest, noLogAnalysis));
+  }
+
+  /**
+   * Runs alert work while no other thread, and no other collector on a shared PostgreSQL store,
+   * does: two collectors seeing the same condition raise one alert, not two.
+   */
+  private int alone(java.util.concurrent.Callable<Integer> work) throws SQLException {
+    try (ReportStore.Lease lease = store.lease("alerts")) {
+      return work.call();
+    } catch (SQLException | RuntimeException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SQLException("interrupted while waiting to evaluate alerts", e);
+    } catch (Exception e) {
+      throw new SQLException(e);
+    }
+  }
+
+  private int staleness(
+      java.time.Duration noHeartbeat, java.time.Duration noBackup, java.time.Duration noRestoreTest,
+      java.time.Duration noLogAnalysis)
+      throws SQLException {
     long now = store.clock().millis();
     int queued = 0;
     List<String[]> agents =
@@ -118,8 +144,8 @@ public final class AlertEngine {
           new JsonObject().put("last_seen", Instant.ofEpochMilli(lastSeen).toString()));
       for (String[] b :
           query(
-              "SELECT json_extract(body, '$.body.source'), max(CASE WHEN json_extract(body, '$.body.result') <> 'failure'"
-                  + " THEN json_extract(body, '$.body.finished_at') END) FROM report WHERE agent = ? AND type = 'backup-run'"
+              "SELECT " + d.json("body", "body.source") + ", max(CASE WHEN " + d.json("body", "body.result") + " <> 'failure'"
+                  + " THEN " + d.json("body", "body.finished_at") + " END) FROM report WHERE agent = ? AND type = 'backup-run'"
                   + " GROUP BY 1",
               agent)) {
         String source = b[0];
@@ -131,8 +157,8 @@ public final class AlertEngine {
       }
       List<String[]> tests =
           query(
-              "SELECT max(json_extract(body, '$.body.finished_at')) FROM report WHERE agent = ? AND type = 'restore-test'"
-                  + " AND json_extract(body, '$.body.result') = 'pass'",
+              "SELECT max(" + d.json("body", "body.finished_at") + ") FROM report WHERE agent = ? AND type = 'restore-test'"
+                  + " AND " + d.json("body", "body.result") + " = 'pass'",
               agent);
       String lastPass = tests.isEmpty() ? null : tests.get(0)[0];
       long since = lastPass == null ? firstSeen : Instant.parse(lastPass).toEpochMilli();
@@ -143,7 +169,7 @@ public final class AlertEngine {
       if (noLogAnalysis != null) {
         // Only agents that keep logs send analyses: the first one makes the rule apply.
         List<String[]> la =
-            query("SELECT max(json_extract(body, '$.body.finished_at')) FROM report WHERE agent = ? AND type = 'log-analysis'", agent);
+            query("SELECT max(" + d.json("body", "body.finished_at") + ") FROM report WHERE agent = ? AND type = 'log-analysis'", agent);
         String last = la.isEmpty() ? null : la.get(0)[0];
         if (last != null) {
           queued += stale(agent, "no-log-analysis", "log-analysis",
@@ -195,6 +221,10 @@ public final class AlertEngine {
 
   /** Handles reports just stored (not repeats); returns how many e-mails were queued. */
   public int onReports(List<JsonObject> reports) throws SQLException {
+    return alone(() -> handle(reports));
+  }
+
+  private int handle(List<JsonObject> reports) throws SQLException {
     int queued = 0;
     for (JsonObject r : reports) {
       String type = r.getString("type");
@@ -415,6 +445,14 @@ public final class AlertEngine {
       return 0;
     }
     Instant end = Instant.parse(body.getString("period_end"));
+    // A 7- and 30-day line moves little in an hour: each agent's disks are forecast at most hourly
+    // (by the records' own times), and again at once when the horizon changes.
+    Forecasted last = lastForecast.get(agent);
+    if (last != null && last.days() == forecastDays && end.isBefore(last.end().plus(FORECAST_EVERY))) {
+      return 0;
+    }
+    lastForecast.put(agent, new Forecasted(end, forecastDays));
+    Map<String, List<double[]>> points = availablePoints(agent, end);
     int queued = 0;
     for (Object o : body.getJsonArray("samples", new JsonArray())) {
       if (!(o instanceof JsonObject sample) || !"penjaga_filesystem_avail_bytes".equals(sample.getString("metric"))) {
@@ -422,7 +460,9 @@ public final class AlertEngine {
       }
       JsonObject labels = sample.getJsonObject("labels", new JsonObject());
       String mount = labels.getString("mount", "");
-      double days = Math.min(daysToFull(agent, mount, end, 7), daysToFull(agent, mount, end, 30));
+      List<double[]> mine = points.getOrDefault(mount, List.of());
+      double endDay = end.toEpochMilli() / 86_400_000.0;
+      double days = Math.min(daysToFull(mine, endDay, 7), daysToFull(mine, endDay, 30));
       String subject = series(labels);
       boolean firing =
           !query("SELECT 1 FROM alert WHERE agent = ? AND name = 'DiskPenuhDiperkirakan' AND subject = ? AND state = 'firing'",
@@ -440,42 +480,65 @@ public final class AlertEngine {
     return queued;
   }
 
-  /** Days until the line through the last {@code window} days of available bytes reaches zero. */
-  private double daysToFull(String agent, String mount, Instant end, int window) throws SQLException {
-    List<String[]> points =
+  private static final java.time.Duration FORECAST_EVERY = java.time.Duration.ofHours(1);
+
+  /** When an agent's disks were last forecast (the record's end), and with which horizon. */
+  private record Forecasted(Instant end, int days) {}
+
+  private final Map<String, Forecasted> lastForecast = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The available bytes of each file system of an agent over the 30 days up to {@code end}, as
+   * (day, bytes) points, in one query for all file systems.
+   */
+  private Map<String, List<double[]>> availablePoints(String agent, Instant end) throws SQLException {
+    Instant from = end.minus(java.time.Duration.ofDays(30));
+    List<String[]> rows =
         query(
-            "SELECT json_extract(r.body, '$.body.period_end'), json_extract(s.value, '$.last')"
-                + " FROM report r, json_each(json_extract(r.body, '$.body.samples')) s"
-                + " WHERE r.agent = ? AND r.type = 'capacity'"
-                + " AND json_extract(s.value, '$.metric') = 'penjaga_filesystem_avail_bytes'"
-                + " AND json_extract(s.value, '$.labels.mount') = ?"
-                + " AND unixepoch(json_extract(r.body, '$.body.period_end'), 'subsec') BETWEEN ? AND ?",
-            agent, mount, end.minus(java.time.Duration.ofDays(window)).toEpochMilli() / 1000.0, end.toEpochMilli() / 1000.0);
-    int n = points.size();
+            "SELECT " + d.json("r.body", "body.period_end") + ", " + d.json("s.value", "labels.mount") + ", "
+                + d.json("s.value", "last")
+                + " FROM report r, " + d.jsonElements(d.json("r.body", "body.samples"), "s")
+                + " WHERE r.type = 'capacity' AND r.received_ms >= ? AND r.agent = ?"
+                + " AND " + d.json("s.value", "metric") + " = 'penjaga_filesystem_avail_bytes'"
+                + " AND " + d.epoch(d.json("r.body", "body.period_end")) + " BETWEEN ? AND ?",
+            // a record arrives after the period it covers (a day's slack for clocks that disagree):
+            // the receipt time narrows the scan by the index
+            from.minus(java.time.Duration.ofDays(1)).toEpochMilli(), agent, from.toEpochMilli() / 1000.0, end.toEpochMilli() / 1000.0);
+    Map<String, List<double[]>> out = new java.util.HashMap<>();
+    for (String[] r : rows) {
+      if (r[1] == null || r[2] == null) {
+        continue;
+      }
+      out.computeIfAbsent(r[1], k -> new ArrayList<>())
+          .add(new double[] {Instant.parse(r[0]).toEpochMilli() / 86_400_000.0, Double.parseDouble(r[2])});
+    }
+    return out;
+  }
+
+  /**
+   * Days until the least-squares line through the points of the last {@code window} days (up to
+   * {@code endDay}) reaches zero; infinite with less than a day of points or no shrinking.
+   */
+  static double daysToFull(List<double[]> points, double endDay, int window) {
+    List<double[]> in = points.stream().filter(p -> p[0] >= endDay - window && p[0] <= endDay).toList();
+    int n = in.size();
     if (n < 2) {
       return Double.POSITIVE_INFINITY;
     }
-    double[] t = new double[n];
-    double[] y = new double[n];
-    for (int i = 0; i < n; i++) {
-      t[i] = Instant.parse(points.get(i)[0]).getEpochSecond() / 86400.0;
-      y[i] = Double.parseDouble(points.get(i)[1]);
-    }
-    double mt = java.util.Arrays.stream(t).average().orElse(0);
-    double my = java.util.Arrays.stream(y).average().orElse(0);
+    double mt = in.stream().mapToDouble(p -> p[0]).average().orElse(0);
+    double my = in.stream().mapToDouble(p -> p[1]).average().orElse(0);
     double sxy = 0;
     double sxx = 0;
-    for (int i = 0; i < n; i++) {
-      sxy += (t[i] - mt) * (y[i] - my);
-      sxx += (t[i] - mt) * (t[i] - mt);
+    for (double[] p : in) {
+      sxy += (p[0] - mt) * (p[1] - my);
+      sxx += (p[0] - mt) * (p[0] - mt);
     }
-    double span = java.util.Arrays.stream(t).max().orElse(0) - java.util.Arrays.stream(t).min().orElse(0);
+    double span = in.stream().mapToDouble(p -> p[0]).max().orElse(0) - in.stream().mapToDouble(p -> p[0]).min().orElse(0);
     if (span < 1.0 || sxy >= 0) {
       return Double.POSITIVE_INFINITY; // less than a day of points, or not shrinking
     }
     double slope = sxy / sxx; // bytes per day, negative
-    double now = end.getEpochSecond() / 86400.0;
-    double availNow = my + slope * (now - mt);
+    double availNow = my + slope * (endDay - mt);
     return Math.max(0, availNow / -slope);
   }
 
@@ -539,6 +602,10 @@ public final class AlertEngine {
    * the collector itself, once; an intact register resolves it. Returns the e-mails queued.
    */
   public int evidenceChecked(List<String> problems) throws SQLException {
+    return alone(() -> evidence(problems));
+  }
+
+  private int evidence(List<String> problems) throws SQLException {
     boolean firing = !query("SELECT 1 FROM alert WHERE agent = 'collector' AND name = 'BuktiDiubah' AND state = 'firing'").isEmpty();
     Instant now = store.clock().instant();
     if (!problems.isEmpty() && !firing) {
@@ -554,6 +621,10 @@ public final class AlertEngine {
   }
 
   public int repeatFiring() throws SQLException {
+    return alone(this::repeat);
+  }
+
+  private int repeat() throws SQLException {
     long now = store.clock().millis();
     int queued = 0;
     for (AlertRules.Threshold rule : thresholds) {
@@ -580,10 +651,10 @@ public final class AlertEngine {
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT json_extract(body, '$.body.finished_at') FROM report WHERE agent = ? AND type = 'backup-run'"
-                      + " AND json_extract(body, '$.body.source') = ?"
-                      + " AND coalesce(json_extract(body, '$.body.target_name'), 'main') = ?"
-                      + " AND json_extract(body, '$.body.result') <> 'failure' ORDER BY seq DESC LIMIT 1")) {
+                  "SELECT " + d.json("body", "body.finished_at") + " FROM report WHERE agent = ? AND type = 'backup-run'"
+                      + " AND " + d.json("body", "body.source") + " = ?"
+                      + " AND coalesce(" + d.json("body", "body.target_name") + ", 'main') = ?"
+                      + " AND " + d.json("body", "body.result") + " <> 'failure' ORDER BY seq DESC LIMIT 1")) {
             ps.setString(1, agent);
             ps.setString(2, source);
             ps.setString(3, target);

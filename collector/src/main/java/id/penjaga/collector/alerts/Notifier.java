@@ -87,11 +87,24 @@ public final class Notifier implements AutoCloseable {
     if (!busy.compareAndSet(false, true)) {
       return;
     }
+    // One sender at a time among the collectors sharing a store, so no e-mail goes out twice.
+    java.util.concurrent.atomic.AtomicReference<ReportStore.Lease> lease = new java.util.concurrent.atomic.AtomicReference<>();
     vertx
-        .executeBlocking(this::due, false)
+        .executeBlocking(() -> {
+          lease.set(store.tryLease("mail"));
+          return lease.get() == null ? List.<Queued>of() : due();
+        }, false)
         .compose(this::sendAll)
         .onComplete(ar -> {
-          busy.set(false);
+          ReportStore.Lease l = lease.get();
+          if (l != null) {
+            vertx.executeBlocking(() -> {
+              l.close();
+              return null;
+            }, false).onComplete(x -> busy.set(false));
+          } else {
+            busy.set(false);
+          }
           if (ar.failed()) {
             log.error("notification pass failed: {}", ar.cause().toString());
           }

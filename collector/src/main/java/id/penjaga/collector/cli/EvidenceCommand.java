@@ -48,9 +48,8 @@ final class EvidenceCommand implements Callable<Integer> {
 
   static Opened open(CollectorMain main) throws Exception {
     CollectorConfig config = main.loadConfig();
-    ReportStore store = ReportStore.open(config.collector().jdbcUrl(), Clock.systemUTC());
-    return new Opened(store, EvidenceRegister.attach(store, EvidenceRegister.headFileFor(config.collector().storeFile())),
-        config);
+    ReportStore store = ReportStore.open(config.collector().jdbcUrl(), config.collector().storePassword(), Clock.systemUTC());
+    return new Opened(store, EvidenceRegister.attach(store, config.collector().besideStore(".evidence-head")), config);
   }
 
   @Command(name = "verify", description = "Check every record against the chain; name each edited, deleted or reordered one.")

@@ -49,9 +49,8 @@ public record CollectorConfig(
     alerts = alerts != null ? alerts : new Alerts(null, null, null, null, null, null, null, null);
     reports = reports != null ? reports : new Reports(null, null, null, null, null);
     if (reports.outputDir() == null) { // beside the store
-      Path parent = collector.storeFile().toAbsolutePath().getParent();
       reports = new Reports(reports.timezone(), reports.language(), reports.schedule(),
-          (parent != null ? parent : Path.of(".")).resolve("reports"), reports.lpseName());
+          collector.dataDir().resolve("reports"), reports.lpseName());
     }
     web = web != null ? web : new Web(null, null, null, null, null, null);
     if (!recipients.isEmpty() && smtp == null) {
@@ -240,7 +239,9 @@ public record CollectorConfig(
       SecretFile tlsKeyFile,
       Path clientCaFile,
       Duration tlsReloadEvery,
-      Duration keepCapacity) {
+      Duration keepCapacity,
+      SecretFile storePasswordFile,
+      Path dataDir) {
     public Server {
       keepCapacity = keepCapacity != null ? keepCapacity : Duration.ofDays(400);
       if (keepCapacity.compareTo(Duration.ofDays(92)) < 0) {
@@ -269,9 +270,22 @@ public record CollectorConfig(
       }
       listen = listen != null ? listen : new HostPort("127.0.0.1", 8470);
       store = store != null ? store : "/var/lib/penjaga/collector/collector.db";
-      if (store.startsWith("jdbc:") && !store.startsWith("jdbc:sqlite:")) {
-        throw new InvalidSetting(
-            "store", "only an SQLite file (a path or jdbc:sqlite:PATH) is supported in this version");
+      if (store.startsWith("jdbc:") && !store.startsWith("jdbc:sqlite:") && !store.startsWith("jdbc:postgresql://")) {
+        throw new InvalidSetting("store", "must be an SQLite file (a path or jdbc:sqlite:PATH) or a PostgreSQL"
+            + " database (jdbc:postgresql://HOST:PORT/DATABASE?user=NAME)");
+      }
+      boolean postgres = store.startsWith("jdbc:postgresql://");
+      if (postgres && store.toLowerCase(Locale.ROOT).matches(".*[?&]password=.*")) {
+        throw new InvalidSetting("store",
+            "the database password does not belong in the URL: put it in a file of mode 0600 named by store-password-file");
+      }
+      if (!postgres && storePasswordFile != null) {
+        throw new InvalidSetting("store-password-file", "only a PostgreSQL store takes a password");
+      }
+      if (dataDir == null) {
+        Path parent = postgres ? null : Path.of(store.startsWith("jdbc:sqlite:") ? store.substring(12) : store)
+            .toAbsolutePath().getParent();
+        dataDir = parent != null ? parent : Path.of("/var/lib/penjaga/collector");
       }
       maxReportSize = maxReportSize != null ? maxReportSize : DataSize.parse("1MiB");
       if (maxReportSize.bytes() < 1024) {
@@ -289,9 +303,35 @@ public record CollectorConfig(
       return store.startsWith("jdbc:") ? store : "jdbc:sqlite:" + store;
     }
 
-    /** The store's SQLite file; the evidence head, link key and reports are kept beside it. */
+    /** Whether the store is a PostgreSQL database (else an SQLite file). */
+    public boolean postgres() {
+      return store.startsWith("jdbc:postgresql:");
+    }
+
+    /** The store's SQLite file (only for an SQLite store). */
     public Path storeFile() {
+      if (postgres()) {
+        throw new IllegalStateException("the store is a PostgreSQL database, not a file");
+      }
       return Path.of(store.startsWith("jdbc:sqlite:") ? store.substring("jdbc:sqlite:".length()) : store);
+    }
+
+    /**
+     * A file kept beside the store (the evidence head, the decision-link key): next to the SQLite
+     * file, named after it; in {@code data-dir} for a PostgreSQL store. Null for an in-memory store.
+     */
+    public Path besideStore(String suffix) {
+      if (postgres()) {
+        return dataDir.resolve("collector" + suffix);
+      }
+      Path f = storeFile();
+      String name = f.getFileName() == null ? "" : f.getFileName().toString();
+      return name.isEmpty() || name.startsWith(":memory:") ? null : f.resolveSibling(name + suffix);
+    }
+
+    /** The PostgreSQL password from {@code store-password-file}, or null. */
+    public String storePassword() throws java.io.IOException {
+      return storePasswordFile == null ? null : storePasswordFile.read();
     }
   }
 

@@ -73,8 +73,13 @@ public final class CollectorDaemon implements AutoCloseable {
     if (tokens.isEmpty()) {
       log.warn("no agents configured: every report will be refused (401)");
     }
-    store = ReportStore.open(config.collector().jdbcUrl(), clock);
-    evidence = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(config.collector().storeFile()));
+    if (config.collector().postgres()) {
+      java.nio.file.Files.createDirectories(config.collector().dataDir());
+    }
+    store = ReportStore.open(config.collector().jdbcUrl(), config.collector().storePassword(), clock);
+    log.info("store: {}", config.collector().postgres() ? "PostgreSQL database " + safeUrl(config.collector().jdbcUrl())
+        : "SQLite file " + config.collector().storeFile());
+    evidence = EvidenceRegister.attach(store, config.collector().besideStore(".evidence-head"));
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -167,8 +172,7 @@ public final class CollectorDaemon implements AutoCloseable {
     reportService = new ReportService(store, config.reports(), rules, evidence);
     id.penjaga.collector.web.DecisionLinks links = null;
     if (config.web().enabled() && config.web().baseUrl() != null) {
-      java.nio.file.Path storeFile = config.collector().storeFile();
-      links = new id.penjaga.collector.web.DecisionLinks(store, storeFile.resolveSibling(storeFile.getFileName() + ".link-key"),
+      links = new id.penjaga.collector.web.DecisionLinks(store, config.collector().besideStore(".link-key"),
           config.web().baseUrl().toString(), config.web().linkValidity());
       alerts.links(links);
       log.info("alert e-mails carry decision links to {}", config.web().baseUrl());
@@ -262,10 +266,18 @@ public final class CollectorDaemon implements AutoCloseable {
     housekeeping.start();
     vertx.executeBlocking(checkEvidence, false)
         .onFailure(e -> log.error("the evidence check failed: {}", e.toString()));
-    vertx.executeBlocking(() -> recap.run(7), false)
-        .onFailure(e -> log.error("the daily capacity recap failed: {}", e.toString()));
-    vertx.executeBlocking(monthly::catchUp, false)
-        .onFailure(e -> log.error("the monthly reports could not be made: {}", e.toString()));
+    // Catching up at start, under the same leases as the scheduled runs: collectors starting
+    // together on one store do it once.
+    vertx.executeBlocking(() -> {
+      try (ReportStore.Lease l = store.lease("capacity-recap")) {
+        return recap.run(7);
+      }
+    }, false).onFailure(e -> log.error("the daily capacity recap failed: {}", e.toString()));
+    vertx.executeBlocking(() -> {
+      try (ReportStore.Lease l = store.lease("monthly-reports")) {
+        return monthly.catchUp();
+      }
+    }, false).onFailure(e -> log.error("the monthly reports could not be made: {}", e.toString()));
     log.info(
         "penjaga-collector {} listening on http://{}:{} ({} agents, store {})",
         version,
@@ -371,4 +383,10 @@ public final class CollectorDaemon implements AutoCloseable {
     log.info("penjaga-collector stopped");
   }
 
+
+  /** A JDBC URL without its query (which may carry options an operator would not print). */
+  private static String safeUrl(String url) {
+    int q = url.indexOf('?');
+    return q < 0 ? url : url.substring(0, q);
+  }
 }

@@ -1,5 +1,6 @@
 package id.penjaga.collector.evidence;
 
+import id.penjaga.collector.store.Dialect;
 import id.penjaga.collector.store.ReportStore;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -228,6 +229,7 @@ public final class EvidenceRegister {
    * that must be kept together with what they record. Call {@link #writeHead} after the commit.
    */
   public static Record append(Connection c, Entry e, long nowMs) throws SQLException {
+    Dialect.of(c).lockEvidenceChain(c);
     long seq = 1;
     String prev = GENESIS;
     try (PreparedStatement last = c.prepareStatement("SELECT seq, hash FROM evidence ORDER BY seq DESC LIMIT 1");
@@ -331,13 +333,14 @@ public final class EvidenceRegister {
   public List<Record> list(Instant from, Instant to, String activity, String agent) throws SQLException {
     // Times compare as instants: as text, "…00.5Z" would sort before "…00Z".
     StringBuilder sql = new StringBuilder("SELECT * FROM evidence WHERE 1=1");
+    String occurred = store.dialect().epoch("occurred_at");
     List<Object> args = new ArrayList<>();
     if (from != null) {
-      sql.append(" AND unixepoch(occurred_at, 'subsec') >= ?");
+      sql.append(" AND ").append(occurred).append(" >= ?");
       args.add(from.toEpochMilli() / 1000.0);
     }
     if (to != null) {
-      sql.append(" AND unixepoch(occurred_at, 'subsec') < ?");
+      sql.append(" AND ").append(occurred).append(" < ?");
       args.add(to.toEpochMilli() / 1000.0);
     }
     if (activity != null && !activity.isEmpty()) {
@@ -348,7 +351,7 @@ public final class EvidenceRegister {
       sql.append(" AND agent = ?");
       args.add(agent);
     }
-    sql.append(" ORDER BY unixepoch(occurred_at, 'subsec'), seq");
+    sql.append(" ORDER BY ").append(occurred).append(", seq");
     return store.inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
         for (int i = 0; i < args.size(); i++) {

@@ -93,6 +93,7 @@ public final class CollectorMetrics {
 
   /** Refreshes the store-backed gauges and renders the text format. Blocking. */
   String scrape() throws SQLException {
+    id.penjaga.collector.store.Dialect d = store.dialect();
     lastSeen.register(
         store.agents().stream()
             .map(
@@ -111,7 +112,7 @@ public final class CollectorMetrics {
         c -> {
           try (var ps =
                   c.prepareStatement(
-                      "SELECT agent, json_extract(body, '$.body.source'), json_extract(body, '$.body.result'), count(*)"
+                      "SELECT agent, " + d.json("body", "body.source") + ", " + d.json("body", "body.result") + ", count(*)"
                           + " FROM report WHERE type = 'backup-run' GROUP BY 1, 2, 3");
               var rs = ps.executeQuery()) {
             while (rs.next()) {
@@ -134,13 +135,13 @@ public final class CollectorMetrics {
         });
     lastBackup.register(
         rows(
-            "SELECT agent, json_extract(body, '$.body.source'), max(json_extract(body, '$.body.finished_at'))"
-                + " FROM report WHERE type = 'backup-run' AND json_extract(body, '$.body.result') <> 'failure' GROUP BY 1, 2",
+            "SELECT agent, " + d.json("body", "body.source") + ", max(" + d.json("body", "body.finished_at") + ")"
+                + " FROM report WHERE type = 'backup-run' AND " + d.json("body", "body.result") + " <> 'failure' GROUP BY 1, 2",
             r -> MultiGauge.Row.of(Tags.of("agent", r[0], "source", r[1]), seconds(r[2]))),
         true);
     lastRestoreTest.register(
         rows(
-            "SELECT agent, json_extract(body, '$.body.result'), max(json_extract(body, '$.body.finished_at'))"
+            "SELECT agent, " + d.json("body", "body.result") + ", max(" + d.json("body", "body.finished_at") + ")"
                 + " FROM report WHERE type = 'restore-test' GROUP BY 1, 2",
             r -> MultiGauge.Row.of(Tags.of("agent", r[0], "result", r[1]), seconds(r[2]))),
         true);

@@ -1,6 +1,7 @@
 package id.penjaga.collector.report;
 
 import id.penjaga.collector.evidence.EvidenceRegister;
+import id.penjaga.collector.store.Dialect;
 import id.penjaga.collector.store.ReportStore;
 import io.vertx.core.json.JsonObject;
 import java.sql.PreparedStatement;
@@ -32,12 +33,13 @@ final class ReportData {
   /**
    * As above; with {@code endInclusive} the range is (from, to] instead: for records that name the
    * end of the period they cover, so a period ending at midnight belongs to the day before.
-   * Times are compared as instants (SQLite's unixepoch), not as strings.
+   * Times are compared as instants, not as strings.
    */
   List<Stored> reports(String type, String timeField, Instant from, Instant to, String agent, boolean endInclusive)
       throws SQLException {
-    String t = "unixepoch(json_extract(body, '$.body." + timeField + "'), 'subsec')";
-    String sql = "SELECT agent, seq, json_extract(body, '$.body') FROM report WHERE type = ?"
+    Dialect d = store.dialect();
+    String t = d.epoch(d.json("body", "body." + timeField));
+    String sql = "SELECT agent, seq, " + d.json("body", "body") + " FROM report WHERE type = ?"
         + " AND " + t + (endInclusive ? " > ?" : " >= ?") + " AND " + t + (endInclusive ? " <= ?" : " < ?")
         + (agent != null ? " AND agent = ?" : "")
         + " ORDER BY " + t + ", agent, seq";
@@ -80,12 +82,14 @@ final class ReportData {
    * that report, or an alert raised by it.
    */
   List<EvidenceRegister.Record> followUps(String agent, long seq) throws SQLException {
+    Dialect d = store.dialect();
     return store.inTransaction(c -> {
       List<EvidenceRegister.Record> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT f.seq FROM evidence f WHERE f.activity = 'follow-up' AND ("
-              + " json_extract(f.links, '$.evidence') IN (SELECT e.seq FROM evidence e WHERE json_extract(e.links, '$.report') = ?)"
-              + " OR json_extract(f.links, '$.alert') IN (SELECT a.id FROM alert a WHERE a.agent = ?"
+              + " " + d.jsonNumber("f.links", "evidence") + " IN (SELECT e.seq FROM evidence e WHERE "
+              + d.json("e.links", "report") + " = ?)"
+              + " OR " + d.jsonNumber("f.links", "alert") + " IN (SELECT a.id FROM alert a WHERE a.agent = ?"
               // a failed backup run is followed at once by its failure event, which raised the alert
               + " AND (a.report_seq = ? OR (a.report_seq = ? AND a.kind = 'backup'))))"
               + " ORDER BY f.seq")) {
@@ -135,7 +139,7 @@ final class ReportData {
   /** The evidence record of an agent report, if any. */
   Long evidenceOf(String agent, long seq) throws SQLException {
     return store.inTransaction(c -> {
-      try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM evidence WHERE json_extract(links, '$.report') = ?")) {
+      try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM evidence WHERE " + store.dialect().json("links", "report") + " = ?")) {
         ps.setString(1, agent + "#" + seq);
         try (ResultSet rs = ps.executeQuery()) {
           return rs.next() ? rs.getLong(1) : null;

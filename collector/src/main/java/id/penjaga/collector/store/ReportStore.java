@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReportStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReportStore.class);
-  private final Connection connection;
+  private final String jdbcUrl;
+  private final String password;
+  private final Dialect dialect;
+  private Connection connection;
   private final Clock clock;
   private final List<StoredHook> storedHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Runnable> afterCommit = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -45,17 +48,30 @@ public final class ReportStore implements AutoCloseable {
     afterCommit.add(r);
   }
 
-  private ReportStore(Connection connection, Clock clock) {
+  private ReportStore(String jdbcUrl, String password, Dialect dialect, Connection connection, Clock clock) {
+    this.jdbcUrl = jdbcUrl;
+    this.password = password;
+    this.dialect = dialect;
     this.connection = connection;
     this.clock = clock;
   }
 
   /** Opens (creating if needed) the store and brings its schema to the newest version. */
   public static ReportStore open(String jdbcUrl, Clock clock) throws SQLException {
+    return open(jdbcUrl, null, clock);
+  }
+
+  /**
+   * Opens the store at {@code jdbcUrl} (an SQLite file, or a PostgreSQL database shared by one or
+   * more collectors), with the database password when it needs one, and brings its schema to the
+   * newest version: the same migrations, written for each database.
+   */
+  public static ReportStore open(String jdbcUrl, String password, Clock clock) throws SQLException {
+    Dialect dialect = Dialect.ofUrl(jdbcUrl);
     MigrateResult migrated =
         Flyway.configure()
-            .dataSource(jdbcUrl, null, null)
-            .locations("classpath:db/migration")
+            .dataSource(jdbcUrl, null, password)
+            .locations("classpath:db/migration/" + dialect.name().toLowerCase(java.util.Locale.ROOT))
             .load()
             .migrate();
     if (migrated.migrationsExecuted > 0) {
@@ -64,16 +80,85 @@ public final class ReportStore implements AutoCloseable {
           migrated.initialSchemaVersion == null ? "none" : migrated.initialSchemaVersion,
           migrated.targetSchemaVersion);
     }
-    Connection c = DriverManager.getConnection(jdbcUrl);
+    return new ReportStore(jdbcUrl, password, dialect, connect(jdbcUrl, password, dialect), clock);
+  }
+
+  private static Connection connect(String jdbcUrl, String password, Dialect dialect) throws SQLException {
+    java.util.Properties p = new java.util.Properties();
+    if (password != null) {
+      p.setProperty("password", password);
+    }
+    if (dialect == Dialect.POSTGRESQL) {
+      p.setProperty("ApplicationName", "penjaga-collector");
+      p.setProperty("connectTimeout", "10");
+      p.setProperty("socketTimeout", "300");
+      p.setProperty("tcpKeepAlive", "true");
+    }
+    Connection c = DriverManager.getConnection(jdbcUrl, p);
     try (Statement s = c.createStatement()) {
-      s.execute("PRAGMA journal_mode=WAL");
-      // An acknowledged report must survive a power cut: the agent deletes its copy on our 2xx.
-      s.execute("PRAGMA synchronous=FULL");
-      s.execute("PRAGMA busy_timeout=5000");
-      s.execute("PRAGMA foreign_keys=ON");
+      if (dialect == Dialect.SQLITE) {
+        s.execute("PRAGMA journal_mode=WAL");
+        // An acknowledged report must survive a power cut: the agent deletes its copy on our 2xx.
+        s.execute("PRAGMA synchronous=FULL");
+        s.execute("PRAGMA busy_timeout=5000");
+        s.execute("PRAGMA foreign_keys=ON");
+      } else {
+        // The same promise on PostgreSQL: a commit returns once it is on disk.
+        s.execute("SET synchronous_commit = on");
+      }
     }
     c.setAutoCommit(false);
-    return new ReportStore(c, clock);
+    return c;
+  }
+
+  /** A new connection to the store, of the caller's own (for Quartz's job store), not auto-committing. */
+  public Connection openConnection() throws SQLException {
+    return connect(jdbcUrl, password, dialect);
+  }
+
+  /** The store's SQL dialect. */
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /**
+   * The connection, opened again when the last one was lost (a PostgreSQL server restarted or a
+   * network cut): the failed call's caller saw the error; the next call works again.
+   */
+  private Connection conn() throws SQLException {
+    if (connection == null) {
+      connection = connect(jdbcUrl, password, dialect);
+      log.info("store connection opened again");
+    }
+    return connection;
+  }
+
+  /** Rolls back after a failure; a connection that is gone is dropped, to be opened again. */
+  private void failed(SQLException cause) {
+    Connection c = connection;
+    if (c == null) {
+      return;
+    }
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      cause.addSuppressed(e);
+    }
+    boolean lost = cause.getSQLState() != null && cause.getSQLState().startsWith("08");
+    try {
+      lost = lost || c.isClosed() || !c.isValid(2);
+    } catch (SQLException e) {
+      lost = true;
+    }
+    if (lost) {
+      log.warn("store connection lost ({}); it is opened again on the next use", cause.getMessage());
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // already gone
+      }
+      connection = null;
+    }
   }
 
   /** What became of a report handed to {@link #insert}. */
@@ -102,18 +187,22 @@ public final class ReportStore implements AutoCloseable {
   public synchronized List<Outcome> insertAll(List<IncomingReport> reports) throws SQLException {
     long now = clock.millis();
     List<Outcome> outcomes = new ArrayList<>(reports.size());
+    Connection connection = conn();
     try (PreparedStatement report =
             connection.prepareStatement(
-                "INSERT OR IGNORE INTO report"
+                "INSERT INTO report"
                     + " (agent, seq, type, schema_version, agent_time, received_ms, body)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?)");
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
         PreparedStatement agent =
             connection.prepareStatement(
                 "INSERT INTO agent (id, first_seen_ms, last_seen_ms, last_seq, agent_version)"
                     + " VALUES (?, ?, ?, ?, ?)"
                     + " ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,"
-                    + " last_seq = max(agent.last_seq, excluded.last_seq),"
+                    + " last_seq = " + dialect.greatest("agent.last_seq", "excluded.last_seq") + ","
                     + " agent_version = coalesce(excluded.agent_version, agent.agent_version)")) {
+      // Stored reports get evidence records: take the chain's lock before any row lock, so two
+      // collectors sharing a PostgreSQL store never wait on each other in opposite orders.
+      dialect.lockEvidenceChain(connection);
       for (IncomingReport r : reports) {
         report.setString(1, r.agent());
         report.setLong(2, r.seq());
@@ -139,8 +228,11 @@ public final class ReportStore implements AutoCloseable {
       connection.commit();
       afterCommit.forEach(Runnable::run);
       return outcomes;
-    } catch (SQLException | RuntimeException e) {
-      connection.rollback();
+    } catch (SQLException e) {
+      failed(e);
+      throw e;
+    } catch (RuntimeException e) {
+      failed(new SQLException(e));
       throw e;
     }
   }
@@ -156,13 +248,17 @@ public final class ReportStore implements AutoCloseable {
    * rolled back when it throws): for the parts of the collector that keep tables of their own.
    */
   public synchronized <T> T inTransaction(SqlWork<T> work) throws SQLException {
+    Connection connection = conn();
     try {
       T result = work.run(connection);
       connection.commit();
       afterCommit.forEach(Runnable::run);
       return result;
-    } catch (SQLException | RuntimeException e) {
-      connection.rollback();
+    } catch (SQLException e) {
+      failed(e);
+      throw e;
+    } catch (RuntimeException e) {
+      failed(new SQLException(e));
       throw e;
     }
   }
@@ -171,10 +267,117 @@ public final class ReportStore implements AutoCloseable {
     return clock;
   }
 
+  private final java.util.Map<String, java.util.concurrent.Semaphore> leases = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The right to do the work named {@code name} alone: no other thread of this collector, and on a
+   * PostgreSQL store no other collector sharing it, holds the same name until {@link Lease#close()}.
+   * (An advisory lock of the database session: released by the server too when the session ends.)
+   * Any thread may close it.
+   */
+  public final class Lease implements AutoCloseable {
+    private final String name;
+    private final java.util.concurrent.Semaphore local;
+    private final Connection session;
+    private boolean closed;
+
+    private Lease(String name, java.util.concurrent.Semaphore local, Connection session) {
+      this.name = name;
+      this.local = local;
+      this.session = session;
+    }
+
+    @Override
+    public void close() {
+      synchronized (ReportStore.this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        try {
+          if (session != null && session == connection) {
+            try (PreparedStatement ps = session.prepareStatement("SELECT pg_advisory_unlock(?, ?)")) {
+              ps.setInt(1, Dialect.LEASE_CLASS);
+              ps.setInt(2, name.hashCode());
+              ps.executeQuery().close();
+              session.commit();
+            }
+          }
+        } catch (SQLException e) {
+          failed(e);
+          log.warn("lease {} not released cleanly ({}); the database drops it with the session", name, e.getMessage());
+        } finally {
+          local.release();
+        }
+      }
+    }
+  }
+
+  /** {@link #lease}, without waiting: null when someone else holds it now. */
+  public Lease tryLease(String name) throws SQLException {
+    java.util.concurrent.Semaphore local = leases.computeIfAbsent(name, k -> new java.util.concurrent.Semaphore(1));
+    if (!local.tryAcquire()) {
+      return null;
+    }
+    boolean ok = false;
+    try {
+      Lease l = databaseLease(name, local);
+      ok = l != null;
+      return l;
+    } finally {
+      if (!ok) {
+        local.release();
+      }
+    }
+  }
+
+  /** The right to do the work named {@code name} alone, waiting for it (see {@link Lease}). */
+  public Lease lease(String name) throws SQLException, InterruptedException {
+    java.util.concurrent.Semaphore local = leases.computeIfAbsent(name, k -> new java.util.concurrent.Semaphore(1));
+    local.acquire();
+    boolean ok = false;
+    try {
+      while (true) {
+        Lease l = databaseLease(name, local);
+        if (l != null) {
+          ok = true;
+          return l;
+        }
+        Thread.sleep(25); // another collector holds it: wait outside the store's monitor
+      }
+    } finally {
+      if (!ok) {
+        local.release();
+      }
+    }
+  }
+
+  private synchronized Lease databaseLease(String name, java.util.concurrent.Semaphore local) throws SQLException {
+    if (dialect != Dialect.POSTGRESQL) {
+      return new Lease(name, local, null); // one collector on an SQLite file: this JVM's threads are all
+    }
+    Connection c = conn();
+    try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
+      ps.setInt(1, Dialect.LEASE_CLASS);
+      ps.setInt(2, name.hashCode());
+      boolean got;
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        got = rs.getBoolean(1);
+      }
+      c.commit();
+      return got ? new Lease(name, local, c) : null;
+    } catch (SQLException e) {
+      failed(e);
+      throw e;
+    }
+  }
+
   /** An agent as the store knows it. */
   public record AgentSeen(String id, Instant firstSeen, Instant lastSeen, long lastSeq, String version) {}
 
   public synchronized List<AgentSeen> agents() throws SQLException {
+    return inTransaction(connection -> {
     List<AgentSeen> out = new ArrayList<>();
     try (PreparedStatement ps =
             connection.prepareStatement(
@@ -191,12 +394,13 @@ public final class ReportStore implements AutoCloseable {
                 rs.getString(5)));
       }
     }
-    connection.commit();
     return out;
+    });
   }
 
   /** Counts stored reports of an agent, by type when {@code type} is not null. */
   public synchronized long countReports(String agent, String type) throws SQLException {
+    return inTransaction(connection -> {
     try (PreparedStatement ps =
         connection.prepareStatement(
             "SELECT count(*) FROM report WHERE agent = ? AND (? IS NULL OR type = ?)")) {
@@ -205,11 +409,10 @@ public final class ReportStore implements AutoCloseable {
       ps.setString(3, type);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        long n = rs.getLong(1);
-        connection.commit();
-        return n;
+        return rs.getLong(1);
       }
     }
+    });
   }
 
   /**
@@ -217,6 +420,7 @@ public final class ReportStore implements AutoCloseable {
    * only prove life; the agent table keeps when each agent was last seen.
    */
   public synchronized int pruneHeartbeats(Instant cutoff) throws SQLException {
+    Connection connection = conn();
     try (PreparedStatement ps =
         connection.prepareStatement(
             "DELETE FROM report WHERE type = 'heartbeat' AND received_ms < ?"
@@ -227,7 +431,7 @@ public final class ReportStore implements AutoCloseable {
       connection.commit();
       return n;
     } catch (SQLException e) {
-      connection.rollback();
+      failed(e);
       throw e;
     }
   }
@@ -237,19 +441,23 @@ public final class ReportStore implements AutoCloseable {
    * evidence register (capacity recaps), which is never thinned.
    */
   public synchronized int pruneCapacity(Instant cutoff) throws SQLException {
+    Connection connection = conn();
     try (PreparedStatement ps = connection.prepareStatement("DELETE FROM report WHERE type = 'capacity' AND received_ms < ?")) {
       ps.setLong(1, cutoff.toEpochMilli());
       int n = ps.executeUpdate();
       connection.commit();
       return n;
     } catch (SQLException e) {
-      connection.rollback();
+      failed(e);
       throw e;
     }
   }
 
   @Override
   public synchronized void close() throws SQLException {
-    connection.close();
+    if (connection != null) {
+      connection.close();
+      connection = null;
+    }
   }
 }

@@ -115,7 +115,7 @@ public final class DecisionLinks {
 
   /** Marks the link used, inside the caller's transaction; refused when it was used before. */
   public static void consume(Connection c, Claim claim, long nowMs) throws SQLException, Refused {
-    try (PreparedStatement ps = c.prepareStatement("INSERT OR IGNORE INTO used_link (nonce, alert_id, used_ms) VALUES (?, ?, ?)")) {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO used_link (nonce, alert_id, used_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
       ps.setString(1, claim.nonce());
       ps.setLong(2, claim.alertId());
       ps.setLong(3, nowMs);

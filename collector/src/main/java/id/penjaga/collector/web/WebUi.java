@@ -652,7 +652,7 @@ public final class WebUi {
     List<Map<String, Object>> tests = new ArrayList<>();
     store.inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT agent, type, json_extract(body, '$.body') FROM report WHERE type IN ('backup-run', 'restore-test')"
+          "SELECT agent, type, " + store.dialect().json("body", "body") + " FROM report WHERE type IN ('backup-run', 'restore-test')"
               + " ORDER BY received_ms DESC, seq DESC LIMIT 500");
           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

@@ -1,5 +1,6 @@
 package id.penjaga.collector.alerts;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.config.CollectorConfig;
@@ -96,7 +97,7 @@ class AlertmanagerTest {
     Files.writeString(dir.resolve("c.yaml"), String.join("\n",
         "collector:",
         "  listen: 127.0.0.1:" + port,
-        "  store: " + dir.resolve("c.db"),
+        "  store: " + TestStores.yaml(dir.resolve("c.db")),
         "agents:",
         "  lpse-demo:",
         "    token-file: " + token,

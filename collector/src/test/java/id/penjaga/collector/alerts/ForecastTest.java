@@ -1,5 +1,6 @@
 package id.penjaga.collector.alerts;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.MutableClock;
@@ -24,7 +25,7 @@ class ForecastTest {
   @Test
   void aDiskDueToFillWithinTheHorizonFiresOnce() throws Exception {
     MutableClock clock = new MutableClock(Instant.parse("2026-11-20T00:00:00Z"));
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       AlertEngine engine = new AlertEngine(store, List.of(new CollectorConfig.Recipient("k@x.id", List.of("medium"), "id", null, null)),
           new Messages(ZoneOffset.ofHours(7))).forecastDays(14);
       // 100 GB free, 5 GB less a day, a record every 6 hours, some with a fractional end second

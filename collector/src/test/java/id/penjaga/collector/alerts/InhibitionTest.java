@@ -1,5 +1,6 @@
 package id.penjaga.collector.alerts;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.config.CollectorConfig;
@@ -22,7 +23,7 @@ class InhibitionTest {
   @Test
   void anAgentDownHoldsBackItsOtherAlertsMails() throws Exception {
     id.penjaga.collector.MutableClock clock = new id.penjaga.collector.MutableClock(Instant.parse("2026-11-25T01:00:00Z"));
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       AlertEngine engine =
           new AlertEngine(
               store,
@@ -54,7 +55,7 @@ class InhibitionTest {
   @Test
   void anAgentThatAnalysesLogsAndStopsFiresLogAnalysisOverdue() throws Exception {
     id.penjaga.collector.MutableClock clock = new id.penjaga.collector.MutableClock(Instant.parse("2026-11-25T01:00:00Z"));
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       AlertEngine engine =
           new AlertEngine(store, List.of(new CollectorConfig.Recipient("k@x.id", List.of("medium"), "id", null, null)),
               new Messages(ZoneOffset.ofHours(7)));

@@ -1,5 +1,6 @@
 package id.penjaga.collector.alerts;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
@@ -58,7 +59,7 @@ class NotificationTest {
             "\n",
             "collector:",
             "  listen: 127.0.0.1:0",
-            "  store: " + dir.resolve("c.db"),
+            "  store: " + TestStores.yaml(dir.resolve("c.db")),
             "agents:",
             "  lpse-demo:",
             "    token-file: " + token,
@@ -175,8 +176,7 @@ class NotificationTest {
     MimeMessage m = to("operator@example.go.id").get(0);
     assertThat(m.getSubject()).contains("Backup media not used in their order");
     assertThat(text(m)).contains("skipped: B").contains("SOP Backup, step 2");
-    try (id.penjaga.collector.store.ReportStore store = id.penjaga.collector.store.ReportStore.open(
-        "jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (id.penjaga.collector.store.ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       var failures = new id.penjaga.collector.evidence.EvidenceRegister(store, null).list(null, null, "failure", null);
       assertThat(failures).singleElement().satisfies(r -> assertThat(r.sopRef()).isEqualTo("SOP 10 langkah 2"));
     }

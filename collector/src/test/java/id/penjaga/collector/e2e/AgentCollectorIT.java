@@ -1,5 +1,6 @@
 package id.penjaga.collector.e2e;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -56,7 +57,7 @@ class AgentCollectorIT {
             "\n",
             "collector:",
             "  listen: 127.0.0.1:" + collectorPort,
-            "  store: " + dir.resolve("collector.db"),
+            "  store: " + TestStores.yaml(dir.resolve("collector.db")),
             "agents:",
             "  lpse-demo:",
             "    token-file: " + dir.resolve("tokens/lpse-demo"),
@@ -258,7 +259,7 @@ class AgentCollectorIT {
   }
 
   long rows(String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("collector.db"));
+    try (Connection c = TestStores.connect(dir.resolve("collector.db"));
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       rs.next();
@@ -268,7 +269,7 @@ class AgentCollectorIT {
 
   /** min(seq), max(seq), count(*) of an agent's stored reports. */
   long[] seqRange(String agent) throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("collector.db"));
+    try (Connection c = TestStores.connect(dir.resolve("collector.db"));
         Statement s = c.createStatement();
         ResultSet rs =
             s.executeQuery(

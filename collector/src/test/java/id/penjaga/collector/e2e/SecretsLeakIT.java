@@ -1,5 +1,6 @@
 package id.penjaga.collector.e2e;
 
+import id.penjaga.collector.TestStores;
 import static id.penjaga.collector.e2e.AgentCollectorIT.AGENT_JAR;
 import static id.penjaga.collector.e2e.AgentCollectorIT.COLLECTOR_JAR;
 import static id.penjaga.collector.e2e.AgentCollectorIT.freePort;
@@ -170,7 +171,7 @@ class SecretsLeakIT {
     Files.writeString(dir.resolve("collector.yaml"), String.join("\n",
         "collector:",
         "  listen: 127.0.0.1:" + collectorPort,
-        "  store: " + dir.resolve("collector.db"),
+        "  store: " + TestStores.yaml(dir.resolve("collector.db")),
         "  tls-cert-file: " + dir.resolve("server.pem"),
         "  tls-key-file: " + dir.resolve("server.key"),
         "agents:",

@@ -1,5 +1,6 @@
 package id.penjaga.collector.evidence;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,8 +38,8 @@ class EvidenceRegisterTest {
   void fill() throws Exception {
     db = dir.resolve("collector.db");
     MutableClock clock = new MutableClock(Instant.parse("2026-10-01T01:00:00Z"));
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
-      EvidenceRegister reg = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(db));
+    try (ReportStore store = TestStores.open(db, clock)) {
+      EvidenceRegister reg = EvidenceRegister.attach(store, TestStores.beside(db, ".evidence-head"));
       for (int day = 0; day < 6; day++) {
         Instant t = Instant.parse("2026-10-01T01:30:00Z").plus(Duration.ofDays(day));
         store.insert(report(day * 2L + 1, "backup-run", new JsonObject().put("source", "uploads").put("target_name", "main")
@@ -54,7 +55,7 @@ class EvidenceRegisterTest {
       reg.followUp(4L, null, "Budi (Admin Sistem)", "disk backup diganti", "Budi", "2026-10-10");
     }
     config = dir.resolve("collector.yaml");
-    Files.writeString(config, "collector:\n  store: " + db + "\n");
+    Files.writeString(config, "collector:\n  store: " + TestStores.yaml(db) + "\n");
   }
 
   static ReportStore.IncomingReport report(long seq, String type, JsonObject body) {
@@ -79,9 +80,8 @@ class EvidenceRegisterTest {
   }
 
   private void tamper(String... sql) throws SQLException {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-      s.execute("DROP TRIGGER evidence_no_update");
-      s.execute("DROP TRIGGER evidence_no_delete");
+    try (Connection c = TestStores.connect(db); Statement s = c.createStatement()) {
+      TestStores.allowTampering(s);
       for (String q : sql) {
         s.execute(q);
       }
@@ -91,7 +91,7 @@ class EvidenceRegisterTest {
   @Test
   void anUntouchedRegisterVerifiesAndEveryActivityIsThere() throws Exception {
     assertThat(verify(0)).contains("intact: 7 records");
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, java.time.Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(db, java.time.Clock.systemUTC())) {
       List<EvidenceRegister.Record> all = new EvidenceRegister(store, null).list(null, null, null, null);
       assertThat(all).extracting(EvidenceRegister.Record::sopRef).containsExactly(
           "SOP 10 langkah 4", "SOP 10 langkah 4", "SOP 10 langkah 3", "SOP 10 langkah 4", "SOP 10 langkah 4",
@@ -113,7 +113,7 @@ class EvidenceRegisterTest {
 
   @Test
   void theStoreRefusesEditsThroughSql() throws Exception {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
+    try (Connection c = TestStores.connect(db); Statement s = c.createStatement()) {
       assertThatThrownBy(() -> s.execute("UPDATE evidence SET outcome = 'success' WHERE seq = 4"))
           .hasMessageContaining("append-only");
       assertThatThrownBy(() -> s.execute("DELETE FROM evidence WHERE seq = 4")).hasMessageContaining("append-only");
@@ -131,7 +131,7 @@ class EvidenceRegisterTest {
   @Test
   void anEditThatAlsoRecomputesTheHashBreaksTheNextLink() throws Exception {
     // The editor recomputes record 4's hash; record 5 still names the old one.
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, java.time.Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(db, java.time.Clock.systemUTC())) {
       EvidenceRegister.Record r = new EvidenceRegister(store, null).get(4);
       EvidenceRegister.Record forged = new EvidenceRegister.Record(r.seq(), r.recordedMs(), r.occurredAt(), r.sopRef(),
           r.activity(), r.agent(), r.actor(), "success", r.summary(), r.details(), r.links(), r.prevHash(), null);
@@ -183,7 +183,7 @@ class EvidenceRegisterTest {
 
   @Test
   void periodsCompareAsInstantsNotAsText() throws Exception {
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, java.time.Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(db, java.time.Clock.systemUTC())) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
       // half a second after midnight of 2 October in Jakarta; as text it sorts before "…17:00:00Z"
       reg.append(new EvidenceRegister.Entry(Instant.parse("2026-10-01T17:00:00.500Z"), "SOP 10 langkah 6", "follow-up",

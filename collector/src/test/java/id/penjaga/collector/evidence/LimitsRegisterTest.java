@@ -1,5 +1,6 @@
 package id.penjaga.collector.evidence;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.MutableClock;
@@ -28,7 +29,7 @@ class LimitsRegisterTest {
   void limitsAreRecordedOnceAndEachChangeNamesOldAndNew() throws Exception {
     CollectorConfig.Alerts alerts = new CollectorConfig.Alerts(null, null, null, null, null, null, null, null);
     MutableClock clock = new MutableClock(Instant.parse("2026-10-01T01:00:00Z"));
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
       LimitsRegister limits = new LimitsRegister(store, reg);
       EvidenceRegister.Record first = limits.record(LimitsRegister.flatten(AlertRules.defaults(), alerts), null);

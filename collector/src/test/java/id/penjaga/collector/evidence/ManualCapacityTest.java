@@ -1,5 +1,6 @@
 package id.penjaga.collector.evidence;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.cli.CollectorMain;
@@ -23,7 +24,7 @@ class ManualCapacityTest {
   @Test
   void manualEntriesAndTenderLoadAppearInTheCapacityFormAndReport() throws Exception {
     Path config = dir.resolve("c.yaml");
-    Files.writeString(config, "collector:\n  store: " + dir.resolve("c.db") + "\n");
+    Files.writeString(config, "collector:\n  store: " + TestStores.yaml(dir.resolve("c.db")) + "\n");
     String c = config.toString();
     assertThat(CollectorMain.execute("-c", c, "capacity", "add", "Petugas helpdesk", "--month", "2026-08", "--value", "3",
         "--limit", "4", "--unit", "orang", "--by", "Sari")).isZero();
@@ -41,7 +42,7 @@ class ManualCapacityTest {
     assertThat(CollectorMain.execute("-c", c, "capacity", "import-tenders", csv.toString())).isEqualTo(2);
     assertThat(CollectorMain.execute("-c", c, "capacity", "add", "X", "--month", "Oktober", "--value", "1")).isEqualTo(2);
 
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
       ReportService s = new ReportService(store, new CollectorConfig.Reports(null, null, null, dir, "LPSE"), AlertRules.defaults(), reg);
       String form = s.render(Reports.Kind.CAPACITY_FORM, YearMonth.of(2026, 10), "id").html();

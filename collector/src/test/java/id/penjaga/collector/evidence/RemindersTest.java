@@ -1,5 +1,6 @@
 package id.penjaga.collector.evidence;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.MutableClock;
@@ -28,7 +29,7 @@ class RemindersTest {
   @Test
   void anOverdueDecisionIsRemindedDailyUntilClosedAndShownInTheReport() throws Exception {
     MutableClock clock = new MutableClock(Instant.parse("2026-10-05T01:00:00Z"));
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       EvidenceRegister reg = EvidenceRegister.attach(store, null);
       String t = "2026-10-04T19:00:00Z";
       JsonObject body = new JsonObject().put("source", "db").put("target_name", "main").put("started_at", t)

@@ -1,5 +1,6 @@
 package id.penjaga.collector.evidence;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
@@ -31,15 +32,15 @@ class TamperAlertTest {
   @Test
   void aChangedRecordIsMailedToKepalaLpseAndShownInTheMetrics() throws Exception {
     Path db = dir.resolve("c.db");
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, Clock.systemUTC())) {
-      EvidenceRegister reg = EvidenceRegister.attach(store, EvidenceRegister.headFileFor(db));
+    try (ReportStore store = TestStores.open(db, Clock.systemUTC())) {
+      EvidenceRegister reg = EvidenceRegister.attach(store, TestStores.beside(db, ".evidence-head"));
       for (int i = 1; i <= 3; i++) {
         reg.append(new EvidenceRegister.Entry(Instant.now(), "SOP 10 langkah 4", "backup-run", "lpse-a", "system", "failure",
             "Backup db ke main: gagal " + i, null, new JsonObject()));
       }
     }
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
-      s.execute("DROP TRIGGER evidence_no_update");
+    try (Connection c = TestStores.connect(db); Statement s = c.createStatement()) {
+      TestStores.allowTampering(s);
       s.execute("UPDATE evidence SET outcome = 'success', summary = 'Backup db ke main: berhasil' WHERE seq = 2");
     }
     int smtpPort;
@@ -52,7 +53,7 @@ class TamperAlertTest {
     smtp.start();
     try {
       Files.writeString(dir.resolve("c.yaml"), String.join("\n",
-          "collector:", "  listen: 127.0.0.1:" + port, "  store: " + db,
+          "collector:", "  listen: 127.0.0.1:" + port, "  store: " + TestStores.yaml(db),
           "smtp:", "  host: 127.0.0.1", "  port: " + smtpPort, "  from: penjaga@lpse.example.go.id",
           "recipients:", "  - address: kepala.lpse@example.go.id", "    severities: [high]", ""));
       try (CollectorDaemon d = new CollectorDaemon(CollectorConfig.load(dir.resolve("c.yaml")), "test", Clock.systemUTC())) {

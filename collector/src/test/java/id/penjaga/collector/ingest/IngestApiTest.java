@@ -1,5 +1,6 @@
 package id.penjaga.collector.ingest;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.config.CollectorConfig;
@@ -37,7 +38,7 @@ class IngestApiTest {
         config,
         "collector:\n"
             + "  listen: 127.0.0.1:0\n"
-            + "  store: " + dir.resolve("c.db") + "\n"
+            + "  store: " + TestStores.yaml(dir.resolve("c.db")) + "\n"
             + "  max-report-size: 4KiB\n"
             + "agents:\n"
             + "  lpse-demo:\n"
@@ -79,7 +80,7 @@ class IngestApiTest {
   }
 
   long stored(String agent) throws Exception {
-    try (ReportStore s = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore s = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       return s.countReports(agent, null);
     }
   }

@@ -1,5 +1,6 @@
 package id.penjaga.collector.ingest;
 
+import id.penjaga.collector.TestStores;
 import static id.penjaga.collector.ingest.TlsTest.openssl;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -104,7 +105,7 @@ class MutualTlsTest {
     Files.writeString(tokenB, "token-of-b\n");
     Files.setPosixFilePermissions(tokenB, PosixFilePermissions.fromString("rw-------"));
     Path config = dir.resolve("collector.yaml");
-    Files.writeString(config, "collector:\n  listen: 127.0.0.1:0\n  store: " + dir.resolve("c.db")
+    Files.writeString(config, "collector:\n  listen: 127.0.0.1:0\n  store: " + TestStores.yaml(dir.resolve("c.db"))
         + "\n  tls-cert-file: " + dir.resolve("server.pem") + "\n  tls-key-file: " + dir.resolve("server.key")
         + "\n  client-ca-file: " + dir.resolve("agents.pem") + "\n  tls-reload-every: 1s"
         + "\nagents:\n  lpse-a: {}\n  lpse-b:\n    token-file: " + tokenB + "\n");
@@ -142,7 +143,7 @@ class MutualTlsTest {
       assertThat(after).isNotEqualTo(before);
       assertThat(post(client("lpse-b-agents.p12"), port, "lpse-b", null)).isEqualTo(200);
     }
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       assertThat(store.countReports("lpse-a", "heartbeat")).isEqualTo(1);
       assertThat(store.countReports("lpse-b", "heartbeat")).isEqualTo(3);
     }

@@ -1,5 +1,6 @@
 package id.penjaga.collector.ingest;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -68,7 +69,7 @@ class TlsTest {
     Files.writeString(token, "t\n");
     Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
     Path config = dir.resolve("collector.yaml");
-    Files.writeString(config, "collector:\n  listen: 127.0.0.1:0\n  store: " + dir.resolve("c.db")
+    Files.writeString(config, "collector:\n  listen: 127.0.0.1:0\n  store: " + TestStores.yaml(dir.resolve("c.db"))
         + "\n  tls-cert-file: " + dir.resolve("server.pem") + "\n  tls-key-file: " + dir.resolve("server.key")
         + "\nagents:\n  lpse-demo:\n    token-file: " + token + "\n");
     try (CollectorDaemon daemon = new CollectorDaemon(CollectorConfig.load(config), "test", Clock.systemUTC())) {

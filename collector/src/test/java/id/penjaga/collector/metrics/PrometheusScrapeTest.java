@@ -1,5 +1,6 @@
 package id.penjaga.collector.metrics;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.config.CollectorConfig;
@@ -60,7 +61,7 @@ class PrometheusScrapeTest {
     Path config = dir.resolve("collector.yaml");
     Files.writeString(
         config,
-        "collector:\n  listen: 127.0.0.1:0\n  store: " + dir.resolve("c.db")
+        "collector:\n  listen: 127.0.0.1:0\n  store: " + TestStores.yaml(dir.resolve("c.db"))
             + "\nagents:\n  lpse-demo:\n    token-file: " + token + "\n");
     try (CollectorDaemon daemon = new CollectorDaemon(CollectorConfig.load(config), "test", Clock.systemUTC())) {
       daemon.start();

@@ -1,5 +1,6 @@
 package id.penjaga.collector.report;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
@@ -42,7 +43,7 @@ class MonthlyReportsTest {
     smtp = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
     smtp.start();
     MutableClock clock = new MutableClock(Instant.parse("2026-11-10T01:00:00Z"));
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       EvidenceRegister.attach(store, null);
       for (int i = 1; i <= 3; i++) {
         String t = "2026-11-1" + i + "T19:00:00Z";
@@ -59,7 +60,7 @@ class MonthlyReportsTest {
     Files.writeString(config, String.join("\n",
         "collector:",
         "  listen: 127.0.0.1:0",
-        "  store: " + dir.resolve("c.db"),
+        "  store: " + TestStores.yaml(dir.resolve("c.db")),
         "smtp:",
         "  host: 127.0.0.1",
         "  port: " + port,
@@ -117,7 +118,7 @@ class MonthlyReportsTest {
       Thread.sleep(1500);
     }
     assertThat(smtp.getReceivedMessages()).hasSize(2);
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
       assertThat(reg.list(null, null, "report", null)).hasSize(2 * Reports.Kind.values().length);
       assertThat(reg.list(null, null, "reports-sent", null)).hasSize(2);

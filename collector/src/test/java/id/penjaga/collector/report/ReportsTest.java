@@ -1,5 +1,6 @@
 package id.penjaga.collector.report;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.MutableClock;
@@ -65,7 +66,7 @@ class ReportsTest {
     db = dir.resolve("c.db");
     clock = new MutableClock(Instant.parse("2026-11-01T03:00:00Z"));
     Random rnd = new Random(20261001);
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+    try (ReportStore store = TestStores.open(db, clock)) {
       EvidenceRegister reg = EvidenceRegister.attach(store, null);
       // daily backups of two sources at 02:00 WIB, about one in eight failing; a failed upload backup
       // is retried the same day and the retry succeeds half the time
@@ -216,7 +217,7 @@ class ReportsTest {
 
   @Test
   void backupEffectivenessFiguresMatchTheGeneratedMonth() throws Exception {
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+    try (ReportStore store = TestStores.open(db, clock)) {
       ReportService s = service(store);
       List<Reports.Group> groups = s.reports().effectiveness(OCT);
       assertThat(groups).extracting(Reports.Group::source).containsExactlyInAnyOrder("uploads", "db");
@@ -254,7 +255,7 @@ class ReportsTest {
 
   @Test
   void backupLogListsEveryRunOfTheMonthAndNoOther() throws Exception {
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+    try (ReportStore store = TestStores.open(db, clock)) {
       ReportService.Rendered r = service(store).render(Reports.Kind.BACKUP_LOG, OCT, "id");
       int runs = runsOk.values().stream().mapToInt(c -> c[0]).sum();
       assertThat(new String(r.csv(), StandardCharsets.UTF_8).split("\r\n")).hasSize(runs + 1);
@@ -265,7 +266,7 @@ class ReportsTest {
 
   @Test
   void capacityReportForecastsWhenTheDiskFills() throws Exception {
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+    try (ReportStore store = TestStores.open(db, clock)) {
       ReportService s = service(store);
       // independently: available bytes at the end of 31 October, and the days left at 0.6 GB a day
       Instant endOfMonth = LocalDate.of(2026, 11, 1).atStartOfDay(WIB).toInstant();
@@ -296,7 +297,7 @@ class ReportsTest {
 
   @Test
   void capacityFormMarksTheDaysOverTheLimit() throws Exception {
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+    try (ReportStore store = TestStores.open(db, clock)) {
       ReportService.Rendered r = service(store).render(Reports.Kind.CAPACITY_FORM, OCT, "id");
       String csv = new String(r.csv(), StandardCharsets.UTF_8);
       Set<String> over = new HashSet<>();
@@ -318,7 +319,7 @@ class ReportsTest {
 
   @Test
   void restoreTestMinutesAndLogAnalysis() throws Exception {
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+    try (ReportStore store = TestStores.open(db, clock)) {
       ReportService s = service(store);
       String rt = s.render(Reports.Kind.RESTORE_TEST, OCT, "id").html();
       assertThat(rt).contains("Berita Acara Uji Restore").contains("-4242424242").contains("/2026/lelang-5521/penawaran.pdf")
@@ -333,7 +334,7 @@ class ReportsTest {
 
   @Test
   void theDailyCapacityRecapRecordsEachDayOnceWithItsBreaches() throws Exception {
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+    try (ReportStore store = TestStores.open(db, clock)) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
       CapacityRecap recap = new CapacityRecap(store, service(store).reports(), reg, WIB);
       assertThat(recap.run(40)).isEqualTo(40); // 22 September to 31 October
@@ -363,7 +364,7 @@ class ReportsTest {
   @Test
   void theCliMakesTheMonthlySetAndRecordsIt() throws Exception {
     Path config = dir.resolve("collector.yaml");
-    Files.writeString(config, "collector:\n  store: " + db + "\nreports:\n  output-dir: " + dir.resolve("reports")
+    Files.writeString(config, "collector:\n  store: " + TestStores.yaml(db) + "\nreports:\n  output-dir: " + dir.resolve("reports")
         + "\n  lpse-name: LPSE Kabupaten Contoh\n");
     assertThat(CollectorMain.execute("-c", config.toString(), "report", "all", "--month", "2026-10", "--by", "Budi")).isZero();
     Path m = dir.resolve("reports/2026-10");
@@ -373,7 +374,7 @@ class ReportsTest {
     }
     assertThat(CollectorMain.execute("-c", config.toString(), "report", "nonsense", "--month", "2026-10")).isEqualTo(2);
     assertThat(CollectorMain.execute("-c", config.toString(), "report", "backup-log", "--month", "Oktober")).isEqualTo(2);
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + db, clock)) {
+    try (ReportStore store = TestStores.open(db, clock)) {
       List<EvidenceRegister.Record> made = new EvidenceRegister(store, null).list(null, null, "report", null);
       assertThat(made).hasSize(Reports.Kind.values().length);
       assertThat(made).extracting(EvidenceRegister.Record::actor).containsOnly("Budi");

@@ -1,5 +1,7 @@
 package id.penjaga.collector.store;
 
+import id.penjaga.collector.TestStores;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -37,13 +39,10 @@ class ReportStoreTest {
         agent, seq, "heartbeat", 1, "2026-11-24T10:00:00Z", "0.1.0", "{\"seq\":" + seq + "}");
   }
 
-  String url() {
-    return "jdbc:sqlite:" + dir.resolve("c.db");
-  }
 
   @Test
   void storesEachReportOnceAndRemembersTheAgent() throws Exception {
-    try (ReportStore store = ReportStore.open(url(), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       assertThat(store.insert(heartbeat("a", 1))).isEqualTo(ReportStore.Outcome.STORED);
       assertThat(store.insert(heartbeat("a", 2))).isEqualTo(ReportStore.Outcome.STORED);
       nowMs.addAndGet(60_000);
@@ -61,10 +60,10 @@ class ReportStoreTest {
 
   @Test
   void dataAndSchemaSurviveReopening() throws Exception {
-    try (ReportStore store = ReportStore.open(url(), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       store.insert(heartbeat("a", 7));
     }
-    try (ReportStore store = ReportStore.open(url(), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       assertThat(store.countReports("a", null)).isEqualTo(1);
       assertThat(store.insert(heartbeat("a", 7))).isEqualTo(ReportStore.Outcome.DUPLICATE);
     }
@@ -72,7 +71,7 @@ class ReportStoreTest {
 
   @Test
   void pruningKeepsEachAgentsNewestHeartbeat() throws Exception {
-    try (ReportStore store = ReportStore.open(url(), clock)) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), clock)) {
       for (int i = 1; i <= 5; i++) {
         store.insert(heartbeat("a", i));
       }

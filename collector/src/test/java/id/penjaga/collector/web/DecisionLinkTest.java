@@ -1,5 +1,6 @@
 package id.penjaga.collector.web;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
@@ -59,7 +60,7 @@ class DecisionLinkTest {
     Files.writeString(dir.resolve("c.yaml"), String.join("\n",
         "collector:",
         "  listen: 127.0.0.1:" + port,
-        "  store: " + dir.resolve("c.db"),
+        "  store: " + TestStores.yaml(dir.resolve("c.db")),
         "agents:",
         "  lpse-demo:",
         "    token-file: " + token,
@@ -147,20 +148,20 @@ class DecisionLinkTest {
         + "." + parts[1];
     assertThat(browser().get(base + "/ui/link/" + moved).statusCode()).isEqualTo(403);
     assertThat(browser().decide(base, moved, "x").statusCode()).isEqualTo(403);
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       List<EvidenceRegister.Record> fus = new EvidenceRegister(store, null).list(null, null, "follow-up", null);
       assertThat(fus).hasSize(1);
       assertThat(fus.get(0).actor()).isEqualTo("kepala.lpse@example.go.id (tautan e-mail)");
       assertThat(fus.get(0).summary()).contains("Ulangi backup setelah kata sandi diperbaiki").contains("target 2026-12-31");
       assertThat(new JsonObject(fus.get(0).links()).getLong("alert")).isEqualTo(1L);
       // an expired link, signed with the same key
-      DecisionLinks links = new DecisionLinks(store, dir.resolve("c.db.link-key"), base, Duration.ofDays(7));
+      DecisionLinks links = new DecisionLinks(store, TestStores.beside(dir.resolve("c.db"), ".link-key"), base, Duration.ofDays(7));
       String expired = links.token(1, "kepala.lpse@example.go.id", Instant.now().minusSeconds(60));
       assertThat(browser().get(base + "/ui/link/" + expired).body()).contains("kedaluwarsa");
       String fresh = links.token(1, "kepala.lpse@example.go.id", Instant.now().plusSeconds(600));
       assertThat(browser().get(base + "/ui/link/" + fresh).statusCode()).isEqualTo(200);
     }
-    assertThat(Files.getPosixFilePermissions(dir.resolve("c.db.link-key")))
+    assertThat(Files.getPosixFilePermissions(TestStores.beside(dir.resolve("c.db"), ".link-key")))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
   }
 }

@@ -1,5 +1,6 @@
 package id.penjaga.collector.web;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.cli.CollectorMain;
@@ -47,10 +48,10 @@ class PasswordHashTest {
     assertThat(PasswordHash.verify("Rahasia-Kepala-2026".toCharArray(), hash)).isTrue();
 
     Path config = dir.resolve("collector.yaml");
-    Files.writeString(config, "collector:\n  store: " + dir.resolve("c.db") + "\nweb:\n  users:\n    kepala:\n"
+    Files.writeString(config, "collector:\n  store: " + TestStores.yaml(dir.resolve("c.db")) + "\nweb:\n  users:\n    kepala:\n"
         + "      password-hash: \"" + hash + "\"\n      role: kepala-lpse\n");
     assertThat(CollectorMain.execute("-c", config.toString(), "config", "check")).isZero();
-    Files.writeString(config, "collector:\n  store: " + dir.resolve("c.db") + "\nweb:\n  users:\n    kepala:\n"
+    Files.writeString(config, "collector:\n  store: " + TestStores.yaml(dir.resolve("c.db")) + "\nweb:\n  users:\n    kepala:\n"
         + "      password-hash: Rahasia-Kepala-2026\n");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream e = System.err;

@@ -1,5 +1,6 @@
 package id.penjaga.collector.web;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.evidence.EvidenceRegister;
@@ -76,7 +77,7 @@ class SilencesApiTest {
       assertThat(call("GET", "/api/v1/silences", "kepala", "salah-" + i, null).statusCode()).isEqualTo(401);
     }
     assertThat(call("GET", "/api/v1/silences", "kepala", pw, null).statusCode()).isEqualTo(429);
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       List<EvidenceRegister.Record> recs = new EvidenceRegister(store, null).list(null, null, "silence", null);
       assertThat(recs).extracting(EvidenceRegister.Record::actor).containsExactly("budi", "kepala");
     }

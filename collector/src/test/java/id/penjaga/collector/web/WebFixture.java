@@ -1,5 +1,6 @@
 package id.penjaga.collector.web;
 
+import id.penjaga.collector.TestStores;
 import id.penjaga.collector.config.CollectorConfig;
 import id.penjaga.collector.daemon.CollectorDaemon;
 import io.vertx.core.json.JsonObject;
@@ -31,7 +32,7 @@ final class WebFixture implements AutoCloseable {
     Files.writeString(config, String.join("\n",
         "collector:",
         "  listen: 127.0.0.1:0",
-        "  store: " + dir.resolve("c.db"),
+        "  store: " + TestStores.yaml(dir.resolve("c.db")),
         "agents:",
         "  lpse-demo:",
         "    token-file: " + token,

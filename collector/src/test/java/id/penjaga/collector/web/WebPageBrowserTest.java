@@ -1,5 +1,6 @@
 package id.penjaga.collector.web;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.evidence.EvidenceRegister;
@@ -142,7 +143,7 @@ class WebPageBrowserTest {
     assertThat(browser.findElement(By.className("discussed")).getText()).contains("notulen_rapat.txt")
         .contains(sha.substring(0, 16));
 
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
       List<EvidenceRegister.Record> access = reg.list(null, null, "report-download", null);
       assertThat(access).anyMatch(r -> r.summary().contains("backup-effectiveness") && r.actor().startsWith("kepala"));

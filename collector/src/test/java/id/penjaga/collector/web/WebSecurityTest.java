@@ -1,5 +1,6 @@
 package id.penjaga.collector.web;
 
+import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import id.penjaga.collector.evidence.EvidenceRegister;
@@ -145,7 +146,7 @@ class WebSecurityTest {
     // an unknown user name is refused the same way, and recorded
     assertThat(login("nobody", "x", token).headers().firstValue("Location")).hasValue("/ui/login?error=2");
     Thread.sleep(300);
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       EvidenceRegister reg = new EvidenceRegister(store, null);
       assertThat(reg.list(null, null, "login-failed", null)).hasSize(5);
       assertThat(reg.list(null, null, "login-throttled", null)).hasSizeGreaterThanOrEqualTo(1);
@@ -172,7 +173,7 @@ class WebSecurityTest {
   @Test
   void eachRoleDecidesOnlyWhatTheSopGivesIt() throws Exception {
     long capacitySeq;
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       capacitySeq = new EvidenceRegister(store, null).append(new EvidenceRegister.Entry(java.time.Instant.now(),
           "SOP 6 langkah 3", "capacity-recap", "lpse-demo", "system", "over", "Pencatatan kapasitas: disk 91%", null, null)).seq();
     }
@@ -190,7 +191,7 @@ class WebSecurityTest {
     assertThat(ack("record=" + capacitySeq + "&decision=" + enc("anggarkan disk 2 TB") + "&pic=" + enc("Pengelola Kapasitas")
         + "&due=2026-12-31").statusCode()).isEqualTo(303);
     assertThat(get("/ui/ack?record=" + capacitySeq).body()).contains("anggarkan disk 2 TB").contains("2026-12-31");
-    try (ReportStore store = ReportStore.open("jdbc:sqlite:" + dir.resolve("c.db"), Clock.systemUTC())) {
+    try (ReportStore store = TestStores.open(dir.resolve("c.db"), Clock.systemUTC())) {
       List<EvidenceRegister.Record> fus = new EvidenceRegister(store, null).list(null, null, "follow-up", null);
       assertThat(fus).extracting(EvidenceRegister.Record::actor)
           .containsExactly("budi (Budi Santoso, Administrator Sistem)", "kepala (Kepala LPSE)");
