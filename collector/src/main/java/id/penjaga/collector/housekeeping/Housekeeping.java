@@ -124,6 +124,8 @@ public final class Housekeeping implements AutoCloseable {
     @Override
     public void execute(JobExecutionContext context) {
       String name = context.getMergedJobDataMap().getString("name");
+      // which firing this is (a missed one is run once, late): collectors sharing a schedule run each once
+      log.info("{}: the run scheduled for {}", name, context.getScheduledFireTime().toInstant());
       try {
         Object work = context.getScheduler().getContext().get("work:" + name);
         if (work instanceof Runnable r) {
