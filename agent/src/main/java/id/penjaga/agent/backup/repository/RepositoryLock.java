@@ -26,6 +26,8 @@ public final class RepositoryLock implements AutoCloseable {
   static final Duration STALE_AFTER = Duration.ofMinutes(30);
   static final Duration REFRESH_EVERY = Duration.ofMinutes(5);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The locks this process holds now: one of its own not among them is a leftover (its removal failed). */
+  private static final java.util.Set<String> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** The content of a lock file. */
   record Info(String host, long pid, String time, boolean exclusive, String command) {}
@@ -69,6 +71,7 @@ public final class RepositoryLock implements AutoCloseable {
       backend.remove(FileKind.LOCK, name);
       throw e;
     }
+    HELD.add(name);
     return new RepositoryLock(backend, name, info, clock);
   }
 
@@ -88,7 +91,7 @@ public final class RepositoryLock implements AutoCloseable {
         backend.remove(FileKind.LOCK, other);
         continue;
       }
-      if (isStale(o, clock.instant())) {
+      if (isStale(other, o, clock.instant())) {
         log.warn("removing stale lock of {} pid {} from {}", o.host(), o.pid(), o.time());
         backend.remove(FileKind.LOCK, other);
         continue;
@@ -112,11 +115,19 @@ public final class RepositoryLock implements AutoCloseable {
     }
   }
 
-  static boolean isStale(Info o, Instant now) {
+  static boolean isStale(String name, Info o, Instant now) {
     if (Instant.parse(o.time()).plus(STALE_AFTER).isBefore(now)) {
       return true;
     }
-    return o.host().equals(hostName()) && ProcessHandle.of(o.pid()).map(p -> !p.isAlive()).orElse(true);
+    if (!o.host().equals(hostName())) {
+      return false;
+    }
+    if (o.pid() == ProcessHandle.current().pid()) {
+      // Ours, yet not held: left behind when a connection was cut before it could be removed (a
+      // daemon lives on after a failed run; its next run must not wait for the lock to age).
+      return !HELD.contains(name);
+    }
+    return ProcessHandle.of(o.pid()).map(p -> !p.isAlive()).orElse(true);
   }
 
   private void refresh() {
@@ -140,6 +151,7 @@ public final class RepositoryLock implements AutoCloseable {
   @Override
   public void close() throws IOException {
     refresher.shutdownNow();
+    HELD.remove(name);
     backend.remove(FileKind.LOCK, name);
   }
 }

@@ -54,21 +54,93 @@ class SftpBackendTest {
             .redirectErrorStream(true)
             .start();
     assertThat(keygen.waitFor()).isZero();
-    PublicKey allowed =
+    allowed =
         AuthorizedKeyEntry.parseAuthorizedKeyEntry(Files.readString(tmp.resolve("id_rsa.pub")).trim())
             .resolvePublicKey(null, PublicKeyEntryResolver.IGNORING);
-    server = SshServer.setUpDefaultServer();
-    server.setHost("127.0.0.1");
-    server.setPort(0);
-    SimpleGeneratorHostKeyProvider keys = new SimpleGeneratorHostKeyProvider(tmp.resolve("host.ser"));
-    keys.setAlgorithm(KeyUtils.RSA_ALGORITHM);
-    server.setKeyPairProvider(keys);
-    server.setPublickeyAuthenticator((user, key, session) -> "penjaga".equals(user) && KeyUtils.compareKeys(allowed, key));
-    server.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
-    server.setFileSystemFactory(new VirtualFileSystemFactory(served));
+    server = newServer(0);
     server.start();
-    KeyPair kp = keys.loadKeys(null).iterator().next();
-    hostKey = kp.getPublic();
+    hostKey = keys.loadKeys(null).iterator().next().getPublic();
+  }
+
+  PublicKey allowed;
+  SimpleGeneratorHostKeyProvider keys;
+
+  /** The SFTP server on {@code port} (0: any), with the same host key every time. */
+  SshServer newServer(int port) {
+    SshServer s = SshServer.setUpDefaultServer();
+    s.setHost("127.0.0.1");
+    s.setPort(port);
+    if (keys == null) {
+      keys = new SimpleGeneratorHostKeyProvider(tmp.resolve("host.ser"));
+      keys.setAlgorithm(KeyUtils.RSA_ALGORITHM);
+    }
+    s.setKeyPairProvider(keys);
+    s.setPublickeyAuthenticator((user, key, session) -> "penjaga".equals(user) && KeyUtils.compareKeys(allowed, key));
+    s.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
+    s.setFileSystemFactory(new VirtualFileSystemFactory(served));
+    return s;
+  }
+
+  @Test
+  void aConnectionCutMidUploadFailsTheRunCleanlyAndTheNextSucceeds() throws Exception {
+    Path source = Files.createDirectories(tmp.resolve("file/paket"));
+    Random r = new Random(9);
+    for (int i = 0; i < 24; i++) {
+      byte[] b = new byte[1_500_000];
+      r.nextBytes(b);
+      Files.write(source.resolve("dok-" + i + ".pdf"), b);
+    }
+    Path pass = id.penjaga.agent.AgentFixtures.secret(tmp.resolve("repo.pass"), "sftp-putus");
+    Path config = tmp.resolve("agent.yaml");
+    Files.writeString(config, String.join("\n",
+        "agent:", "  id: lpse-sftp", "  state-dir: " + tmp.resolve("state"),
+        "metrics:", "  enabled: false",
+        "repository:", "  path: " + uri(), "  password-file: " + pass, "  identity-file: " + clientKey,
+        "  host-key: " + SftpBackend.sha256Fingerprint(hostKey), "  timeout: 5s",
+        "sources:", "  uploads:", "    type: files", "    path: " + tmp.resolve("file"), ""));
+    assertThat(id.penjaga.agent.cli.CliRun.with(config, "init").exit()).isZero();
+    int port = server.getPort();
+    java.util.concurrent.CompletableFuture<id.penjaga.agent.cli.CliRun> run =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> id.penjaga.agent.cli.CliRun.with(config, "backup"));
+    // Cut every connection once the first packs are on the server.
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (packs() == 0) {
+      assertThat(run).as("the backup ended before the cut").isNotDone();
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      Thread.sleep(5);
+    }
+    server.stop(true);
+    id.penjaga.agent.cli.CliRun cut = run.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(cut.exit()).as(cut.out() + cut.err()).isEqualTo(1);
+    assertThat(cut.err()).isNotBlank();
+    String journal = Files.readString(tmp.resolve("state").resolve(id.penjaga.agent.report.Spool.JOURNAL));
+    assertThat(journal).contains("\"type\":\"failure\"").contains("\"result\":\"failure\"");
+
+    // The server comes back: the repository checks, the next backup completes and restores whole.
+    server = newServer(port);
+    server.start();
+    id.penjaga.agent.cli.CliRun check = id.penjaga.agent.cli.CliRun.with(config, "check");
+    assertThat(check.exit()).as(check.out() + check.err()).isZero();
+    id.penjaga.agent.cli.CliRun ok = id.penjaga.agent.cli.CliRun.with(config, "backup");
+    assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+    assertThat(id.penjaga.agent.cli.CliRun.with(config, "check", "--read-data").exit()).isZero();
+    id.penjaga.agent.cli.CliRun restore =
+        id.penjaga.agent.cli.CliRun.with(config, "restore", "latest", "--target", tmp.resolve("back").toString());
+    assertThat(restore.exit()).as(restore.out() + restore.err()).isZero();
+    for (int i = 0; i < 24; i++) {
+      assertThat(Files.readAllBytes(tmp.resolve("back/paket/dok-" + i + ".pdf")))
+          .isEqualTo(Files.readAllBytes(source.resolve("dok-" + i + ".pdf")));
+    }
+  }
+
+  long packs() throws IOException {
+    Path data = served.resolve("repo/data");
+    if (!Files.isDirectory(data)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(data)) {
+      return s.filter(Files::isRegularFile).count();
+    }
   }
 
   @AfterEach

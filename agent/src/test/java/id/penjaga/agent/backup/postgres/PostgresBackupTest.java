@@ -256,6 +256,37 @@ class PostgresBackupTest {
   }
 
   @Test
+  void aServerRestartedMidDumpFailsTheRunCleanlyAndTheNextSucceeds() throws Exception {
+    configure(dir.resolve("usb"), socket("spse"));
+    assertThat(cli("init").exit()).isZero();
+    java.util.concurrent.CompletableFuture<CliRun> run =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> cli("backup", "--source", "db"));
+    // As soon as the dump reads the database, the server restarts (an update, a crash).
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    while (!"1".equals(pg.sql("postgres", "SELECT (count(*) > 0)::int FROM pg_stat_activity WHERE datname = 'spse'"
+        + " AND state = 'active' AND pid <> pg_backend_pid()"))) {
+      assertThat(run).as("the dump ended before the restart").isNotDone();
+      assertThat(System.nanoTime()).as("the dump never started").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    pg.stop();
+    pg.startAgain();
+    CliRun failed = run.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(failed.exit()).as(failed.out() + failed.err()).isEqualTo(1);
+    assertThat(failed.err()).containsAnyOf("terminating connection", "server closed the connection", "connection");
+    assertFailureRecorded("");
+    // Nothing half-written counts: the repository checks, and the next run makes a whole dump.
+    assertThat(cli("check").exit()).isZero();
+    CliRun ok = cli("backup", "--source", "db");
+    assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+    CliRun restore = cli("restore-db", "latest", "--database", "spse_setelah_restart", "--create");
+    assertThat(restore.exit()).as(restore.out() + restore.err()).isZero();
+    for (String table : List.of("paket", "peserta", "lelang.log_aktivitas")) {
+      assertThat(tableDigest("spse_setelah_restart", table)).isEqualTo(tableDigest("spse", table));
+    }
+  }
+
+  @Test
   void aServerThatIsDownFailsTheRun() throws Exception {
     int unused;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {

@@ -1,0 +1,111 @@
+package id.penjaga.collector.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import id.penjaga.collector.TestStores;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fault drill: the collector killed (-9) and away while the agent goes on making reports (a
+ * heartbeat and a capacity record every second): hundreds wait in the agent's spool, and when the
+ * collector is back every one of them arrives, once, with no gap in the agent's numbering. 75 s
+ * away by default (about 150 reports), 5 minutes with {@code -Dpenjaga.drills=long}.
+ */
+class CollectorOutageDrillIT {
+  static final Path ROOT = Path.of(System.getProperty("penjaga.root", "..")).toAbsolutePath();
+  static final Path AGENT_JAR = ROOT.resolve("agent/target/penjaga-agent.jar");
+  static final Path COLLECTOR_JAR = ROOT.resolve("collector/target/penjaga-collector.jar");
+  static final boolean LONG = "long".equals(System.getProperty("penjaga.drills"));
+
+  @TempDir Path dir;
+  final List<Process> processes = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws InterruptedException {
+    for (Process p : processes) {
+      p.destroyForcibly();
+      p.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void everyReportMadeWhileTheCollectorWasAwayArrivesOnce() throws Exception {
+    Duration away = LONG ? Duration.ofMinutes(5) : Duration.ofSeconds(75);
+    int port = AgentCollectorIT.freePort();
+    Path token = dir.resolve("token");
+    Files.writeString(token, "outage-token-31c\n");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    Files.writeString(dir.resolve("collector.yaml"), String.join("\n",
+        "collector:", "  listen: 127.0.0.1:" + port, "  store: " + TestStores.yaml(dir.resolve("collector.db")),
+        "  rate-limit: 200",
+        "agents:", "  lpse-outage:", "    token-file: " + token, ""));
+    Files.writeString(dir.resolve("agent.yaml"), String.join("\n",
+        "agent:", "  id: lpse-outage", "  state-dir: " + dir.resolve("state"),
+        "collector:", "  url: http://127.0.0.1:" + port, "  token-file: " + token, "  timeout: 2s",
+        "capacity:", "  interval: 1s", "  period: 1s", "  samplers: [cpu, memory, filesystems]",
+        "metrics:", "  enabled: false",
+        "heartbeat:", "  interval: 1s", ""));
+    Process collector = start(COLLECTOR_JAR, "collector.yaml", "collector.log");
+    start(AGENT_JAR, "agent.yaml", "agent.log");
+    AgentCollectorIT.waitFor(Duration.ofSeconds(60), () -> stored()[2] >= 3);
+
+    collector.destroyForcibly();
+    collector.waitFor(10, TimeUnit.SECONDS);
+    long before = stored()[2];
+    Thread.sleep(away.toMillis());
+    long waiting = spooled();
+    assertThat(waiting).as("reports waiting in the spool after %s away", away).isGreaterThanOrEqualTo(LONG ? 500 : 120);
+
+    long t0 = System.nanoTime();
+    start(COLLECTOR_JAR, "collector.yaml", "collector.log");
+    AgentCollectorIT.waitFor(Duration.ofSeconds(180), () -> stored()[2] >= before + waiting);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long[] s = stored();
+    // min, max, count: numbered from 1 without a gap, each once.
+    assertThat(s[0]).isEqualTo(1);
+    assertThat(s[2]).as("no gap, none twice").isEqualTo(s[1]);
+    assertThat(s[3]).as("capacity records among them").isGreaterThanOrEqualTo(waiting / 3);
+    System.out.printf("collector outage drill: %s away, %d reports spooled, all %d delivered once in %.1f s after it came back%n",
+        away, waiting, s[2], seconds);
+  }
+
+  /** min(seq), max(seq), count(*), capacity records of the agent at the collector. */
+  long[] stored() {
+    try (Connection c = TestStores.connect(dir.resolve("collector.db"));
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT coalesce(min(seq), 0), coalesce(max(seq), 0), count(*),"
+            + " sum(CASE WHEN type = 'capacity' THEN 1 ELSE 0 END) FROM report WHERE agent = 'lpse-outage'")) {
+      rs.next();
+      return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)};
+    } catch (Exception e) {
+      return new long[] {0, 0, 0, 0};
+    }
+  }
+
+  long spooled() throws IOException {
+    try (Stream<Path> s = Files.list(dir.resolve("state/spool"))) {
+      return s.filter(p -> p.toString().endsWith(".json")).count();
+    }
+  }
+
+  Process start(Path jar, String config, String log) throws IOException {
+    Process p = new ProcessBuilder("java", "-Xmx128m", "-jar", jar.toString(), "-c", dir.resolve(config).toString(), "run")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(log).toFile())).start();
+    processes.add(p);
+    return p;
+  }
+}
