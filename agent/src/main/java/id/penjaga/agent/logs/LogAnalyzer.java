@@ -216,7 +216,7 @@ public final class LogAnalyzer {
         if (patterns.get(i).matcher(l).find()) {
           patternCounts[i]++;
           if (patternSamples.get(i).size() < 3) {
-            patternSamples.get(i).add(l.length() > 500 ? l.substring(0, 500) : l);
+            patternSamples.get(i).add(shown(l, 500));
           }
         }
       }
@@ -251,8 +251,29 @@ public final class LogAnalyzer {
 
     /** A message without what changes from line to line: numbers, times, ids. */
     static String normalize(String l) {
-      String s = l.replaceAll("\\d+", "#");
-      return s.length() > 300 ? s.substring(0, 300) : s;
+      return shown(l.replaceAll("\\d+", "#"), 300);
+    }
+
+    /**
+     * A log's text as a report may show it: at most {@code max} characters, control characters
+     * (terminal escapes, NULs) and undecodable bytes shown as '?', so a hostile line cannot reach a
+     * reader's terminal or mail client as anything but text.
+     */
+    static String shown(String l, int max) {
+      String s = l.length() > max ? l.substring(0, max) : l;
+      StringBuilder out = null;
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if ((Character.isISOControl(c) && c != '\t') || c == '\uFFFD') {
+          if (out == null) {
+            out = new StringBuilder(s.substring(0, i));
+          }
+          out.append('?');
+        } else if (out != null) {
+          out.append(c);
+        }
+      }
+      return out == null ? s : out.toString();
     }
 
     private void access(String l) {
@@ -266,20 +287,20 @@ public final class LogAnalyzer {
       if (status.charAt(0) == '5') {
         String path = m.group(3);
         int q = path.indexOf('?');
-        count(serverErrorPaths, q >= 0 ? path.substring(0, q) : path);
+        count(serverErrorPaths, shown(q >= 0 ? path.substring(0, q) : path, 300));
       }
     }
 
     private void auth(String l) {
       Matcher m = SSH_FAILED.matcher(l);
       if (m.find()) {
-        count(failedByUser, m.group(2));
-        count(failedByAddress, m.group(3));
+        count(failedByUser, shown(m.group(2), 100));
+        count(failedByAddress, shown(m.group(3), 100));
         return;
       }
       m = SSH_ACCEPTED.matcher(l);
       if (m.find()) {
-        count(acceptedByUserAddress, m.group(2) + " " + m.group(3));
+        count(acceptedByUserAddress, shown(m.group(2) + " " + m.group(3), 200));
         return;
       }
       m = USER_ADDED.matcher(l);

@@ -57,6 +57,42 @@ class LogAnalyzerTest {
   }
 
   @Test
+  void hostileLinesAreCountedButNeverTrusted() throws Exception {
+    configure();
+    java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+    log.write("2026-11-24 10:00:01 ERROR Auth - login gagal untuk rekanan 17\n".getBytes());
+    // a line of 5 MB without a break
+    log.write(("2026-11-24 10:00:02 ERROR Upload - " + "A".repeat(5_000_000) + "\n").getBytes());
+    // binary garbage, NULs included
+    log.write(new byte[] {0, 1, 2, (byte) 0xff, (byte) 0xfe, 0, 'x', '\n'});
+    // invalid UTF-8 in an error message
+    log.write("2026-11-24 10:00:03 ERROR Parser - nama berkas ".getBytes());
+    log.write(new byte[] {(byte) 0xc3, 0x28, (byte) 0xa0, (byte) 0xa1, (byte) 0xf0, 0x28, (byte) 0x8c, '\n'});
+    // terminal escapes and markup meant for whoever reads the report
+    log.write("2026-11-24 10:00:04 ERROR Web - \u001b[31m<script>alert(1)</script>\u001b[0m\n".getBytes());
+    log.write("2026-11-24 10:00:05 ERROR Auth - login gagal untuk rekanan 18\n".getBytes());
+    Files.createDirectories(dir.resolve("app"));
+    Files.write(dir.resolve("app/spse.log"), log.toByteArray());
+    append(dir.resolve("nginx/access.log"), "");
+    append(dir.resolve("os/auth.log"), "");
+
+    CliRun run = cli("analyze-logs", "--json");
+    assertThat(run.exit()).as(run.err()).isZero();
+    // The record stays small enough for the collector (1 MiB by default) and is valid JSON and UTF-8.
+    assertThat(run.out().getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThan(256 * 1024);
+    JsonNode r = JSON.readTree(run.out());
+    Contract.assertValid("log-analysis", r);
+    JsonNode app = r.path("sets").get(0);
+    assertThat(app.path("lines").asLong()).isEqualTo(6);
+    assertThat(app.path("errors").asLong()).isEqualTo(5);
+    assertThat(app.path("top_errors").get(0).path("count").asLong()).isEqualTo(2);
+    for (JsonNode e : app.path("top_errors")) {
+      assertThat(e.path("message").asText().length()).isLessThanOrEqualTo(1000);
+      assertThat(e.path("message").asText()).doesNotContain("\u0000").doesNotContain("\u001b");
+    }
+  }
+
+  @Test
   void craftedLogsGiveExactCountsAndFindings() throws Exception {
     configure();
     append(dir.resolve("app/spse.log"), """
