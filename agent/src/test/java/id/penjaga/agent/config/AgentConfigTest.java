@@ -266,4 +266,23 @@ class AgentConfigTest {
     assertThat(ConfigMapper.suggestion("zzz", java.util.List.of("listen", "enabled")))
         .isEqualTo(" (known keys: enabled, listen)");
   }
+
+  /**
+   * The bad-input sweep: every key of the shipped sample, given a value of the wrong type, and (where
+   * its kind is known) a wrong value of the right shape, is refused with the file, a line and the key.
+   */
+  @Test
+  void everyKeyOfTheSampleRefusesWrongTypesAndValues() throws Exception {
+    java.util.List<id.penjaga.agent.ConfigSweep.Case> cases = id.penjaga.agent.ConfigSweep.cases(Files.readString(sample()));
+    assertThat(cases).hasSizeGreaterThan(60);
+    java.util.List<String> accepted = new java.util.ArrayList<>();
+    for (id.penjaga.agent.ConfigSweep.Case c : cases) {
+      CliRun o = check(write(c.yaml()));
+      if (o.exit() != 2 || !o.err().matches("(?s).*bad\\.yaml:\\d+:.*") || !o.err().contains(c.key())) {
+        accepted.add(c.key() + " = " + c.how() + " -> exit " + o.exit() + ": " + o.err().strip());
+      }
+    }
+    assertThat(accepted).as("%d cases", cases.size()).isEmpty();
+    System.out.println("config sweep: " + cases.size() + " bad documents, each refused with file, line and key");
+  }
 }

@@ -151,4 +151,50 @@ class CollectorConfigTest {
         .contains("mode 0664")
         .doesNotContain("tok\n");
   }
+
+  /**
+   * The bad-input sweep: every key of the shipped sample, given a value of the wrong type, and (where
+   * its kind is known) a wrong value of the right shape, is refused with the file, a line and the key.
+   */
+  @Test
+  void everyKeyOfTheSampleRefusesWrongTypesAndValues() throws Exception {
+    sweep(Files.readString(sample()), 30);
+  }
+
+  /** The same sweep over a configuration that sets every section the sample leaves commented out. */
+  @Test
+  void everyKeyOfAFullConfigurationRefusesWrongTypesAndValues() throws Exception {
+    String hash = id.penjaga.collector.web.PasswordHash.hash("kata-sandi-uji".toCharArray());
+    sweep(String.join("\n",
+        "collector:", "  listen: 127.0.0.1:8470", "  store: " + dir.resolve("c.db"), "  max-report-size: 1MiB",
+        "  keep-heartbeats: 30d", "  keep-capacity: 400d", "  housekeeping: \"15 3 * * *\"", "  rate-limit: 20",
+        "  tls-reload-every: 1m",
+        "agents:", "  lpse-demo:", "    token-file: " + token, "    next-token-file: " + token,
+        "smtp:", "  host: 127.0.0.1", "  port: 25", "  security: starttls", "  from: penjaga@lpse.example.go.id",
+        "  timezone: Asia/Jakarta",
+        "recipients:", "  - address: kepala@lpse.example.go.id", "    severities: [medium, high]", "    language: id",
+        "    name: Kepala LPSE", "    reports: true",
+        "alerts:", "  no-heartbeat: 5m", "  no-successful-backup: 26h", "  no-restore-test: 92d", "  no-log-analysis: 8d",
+        "  evaluate-every: 30s", "  forecast-days: 14", "  alertmanagers: [\"http://127.0.0.1:9093\"]",
+        "reports:", "  timezone: Asia/Jakarta", "  language: id", "  schedule: \"0 7 1 * *\"", "  lpse-name: LPSE Contoh",
+        "web:", "  base-url: http://127.0.0.1:8470", "  link-validity: 7d", "  session-timeout: 30m", "  secure-cookie: false",
+        "  users:", "    kepala:", "      name: Kepala LPSE", "      role: kepala-lpse", "      password-hash: \"" + hash + "\"",
+        "logging:", "  format: text", "  level: info", ""), 45);
+  }
+
+  void sweep(String valid, int minCases) throws Exception {
+    Outcome ok = check(write(valid));
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    java.util.List<id.penjaga.agent.ConfigSweep.Case> cases = id.penjaga.agent.ConfigSweep.cases(valid);
+    assertThat(cases).hasSizeGreaterThan(minCases);
+    java.util.List<String> accepted = new java.util.ArrayList<>();
+    for (id.penjaga.agent.ConfigSweep.Case c : cases) {
+      Outcome o = check(write(c.yaml()));
+      if (o.exit() != 2 || !o.err().matches("(?s).*bad\\.yaml:\\d+:.*") || !o.err().contains(c.key())) {
+        accepted.add(c.key() + " = " + c.how() + " -> exit " + o.exit() + ": " + o.err().strip());
+      }
+    }
+    assertThat(accepted).as("%d cases", cases.size()).isEmpty();
+    System.out.println("config sweep: " + cases.size() + " bad documents, each refused with file, line and key");
+  }
 }
