@@ -4,40 +4,27 @@ import id.penjaga.collector.TestStores;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Both daemons as real processes from their jars: an agent whose heartbeats wait in its spool
  * until the collector comes up, an agent with a wrong token, clean stops on SIGTERM, and figures
  * that survive a restart of the collector.
  */
-class AgentCollectorIT {
-  static final Path ROOT = Path.of(System.getProperty("penjaga.root", "..")).toAbsolutePath();
-  static final Path AGENT_JAR = ROOT.resolve("agent/target/penjaga-agent.jar");
-  static final Path COLLECTOR_JAR = ROOT.resolve("collector/target/penjaga-collector.jar");
+class AgentCollectorIT extends DaemonTest {
 
-  @TempDir Path dir;
-  final List<Process> processes = new ArrayList<>();
   final HttpClient http = HttpClient.newHttpClient();
   int collectorPort;
   int agentMetricsPort;
@@ -87,14 +74,6 @@ class AgentCollectorIT {
         "heartbeat:",
         "  interval: 1s",
         "");
-  }
-
-  @AfterEach
-  void stopAll() throws InterruptedException {
-    for (Process p : processes) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
   }
 
   @Test
@@ -209,17 +188,6 @@ class AgentCollectorIT {
     assertThat(okOut).contains("OK");
   }
 
-  Process start(Path jar, String config, String logName) throws IOException {
-    Process p =
-        new ProcessBuilder(
-                "java", "-Xmx128m", "-jar", jar.toString(), "-c", dir.resolve(config).toString(), "run")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(logName).toFile())
-            .start();
-    processes.add(p);
-    return p;
-  }
-
   static int stop(Process p) throws InterruptedException {
     p.destroy(); // SIGTERM
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s of SIGTERM").isTrue();
@@ -279,24 +247,4 @@ class AgentCollectorIT {
     }
   }
 
-  void secret(String name, String value) throws IOException {
-    Path f = dir.resolve(name);
-    Files.createDirectories(f.getParent());
-    Files.writeString(f, value + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  static void waitFor(Duration max, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition not met within " + max).isLessThan(deadline);
-      Thread.sleep(200);
-    }
-  }
 }

@@ -7,7 +7,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -21,9 +20,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fault drill: the agent killed (-9) at random moments of a backup, of a prune and of the daemon
@@ -31,22 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * After every kill the repository passes {@code check}; at the end the daemon delivers what is
  * left, and every record of the agent's journal is at the collector, none twice.
  */
-class AgentKillDrillIT {
-  static final Path ROOT = Path.of(System.getProperty("penjaga.root", "..")).toAbsolutePath();
-  static final Path AGENT_JAR = ROOT.resolve("agent/target/penjaga-agent.jar");
-  static final Path COLLECTOR_JAR = ROOT.resolve("collector/target/penjaga-collector.jar");
+class AgentKillDrillIT extends DaemonTest {
   static final boolean LONG = "long".equals(System.getProperty("penjaga.drills"));
 
-  @TempDir Path dir;
-  final List<Process> processes = new ArrayList<>();
-
-  @AfterEach
-  void stopAll() throws InterruptedException {
-    for (Process p : processes) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-  }
 
   @Test
   void killedBackupsPrunesAndSendsLoseNothingAndRepeatNothing() throws Exception {
@@ -57,7 +41,7 @@ class AgentKillDrillIT {
     for (int i = 0; i < 24; i++) {
       write(source.resolve("paket-" + (i % 5)).resolve("dok-" + i + ".pdf"), 200_000 + r.nextInt(800_000), r);
     }
-    int port = AgentCollectorIT.freePort();
+    int port = freePort();
     secret("token", "drill-token-77aa");
     secret("repo.pass", "drill-repository-pass");
     Files.writeString(dir.resolve("collector.yaml"), String.join("\n",
@@ -148,7 +132,7 @@ class AgentKillDrillIT {
     Process daemon = new ProcessBuilder("java", "-Xmx128m", "-jar", AGENT_JAR.toString(), "-c", dir.resolve("agent.yaml").toString(),
         "run").redirectErrorStream(true).redirectOutput(dir.resolve("daemon.log").toFile()).start();
     processes.add(daemon);
-    AgentCollectorIT.waitFor(Duration.ofSeconds(90), () -> spooled() == 0 && journalAtCollector());
+    waitFor(Duration.ofSeconds(90), () -> spooled() == 0 && journalAtCollector());
     daemon.destroy();
     daemon.waitFor(30, TimeUnit.SECONDS);
 
@@ -176,11 +160,7 @@ class AgentKillDrillIT {
   Process collector;
 
   Process startCollector() throws IOException {
-    Process p = new ProcessBuilder("java", "-Xmx128m", "-jar", COLLECTOR_JAR.toString(), "-c",
-        dir.resolve("collector.yaml").toString(), "run").redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("collector.log").toFile())).start();
-    processes.add(p);
-    return p;
+    return start(COLLECTOR_JAR, "collector.yaml", "collector.log");
   }
 
   boolean journalAtCollector() {
@@ -238,12 +218,6 @@ class AgentKillDrillIT {
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
     return new Outcome(p.exitValue(), out);
-  }
-
-  void secret(String name, String value) throws IOException {
-    Path f = dir.resolve(name);
-    Files.writeString(f, value + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
   }
 
   static void write(Path f, int size, Random r) throws IOException {

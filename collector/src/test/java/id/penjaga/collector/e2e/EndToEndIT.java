@@ -30,9 +30,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole main job with real peers, as an LPSE runs it: an SPSE-like PostgreSQL database and
@@ -42,33 +40,12 @@ import org.junit.jupiter.api.io.TempDir;
  * restore test, the backup host down (failure e-mailed), back up (resolved e-mailed), the month's
  * reports, and the evidence register verified.
  */
-class EndToEndIT {
-  static final Path ROOT = Path.of(System.getProperty("penjaga.root", "..")).toAbsolutePath();
-  static final Path AGENT_JAR = ROOT.resolve("agent/target/penjaga-agent.jar");
-  static final Path COLLECTOR_JAR = ROOT.resolve("collector/target/penjaga-collector.jar");
+class EndToEndIT extends DaemonTest {
   static final Path SSHD = Path.of("/usr/sbin/sshd");
 
-  @TempDir Path dir;
-  final List<Process> processes = new ArrayList<>();
   final HttpClient http = HttpClient.newHttpClient();
-  PostgresServer pg;
-  GreenMail smtp;
   Process sshd;
   int sshPort;
-
-  @AfterEach
-  void stopAll() throws Exception {
-    for (Process p : processes) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-    if (smtp != null) {
-      smtp.stop();
-    }
-    if (pg != null) {
-      pg.close();
-    }
-  }
 
   @Test
   void dailyBackupChangeRestoreTestFailureRecoveryReportEvidence() throws Exception {
@@ -99,7 +76,7 @@ class EndToEndIT {
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ssh.resolve("host_key").toString());
     run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ssh.resolve("id_agent").toString());
     Files.copy(ssh.resolve("id_agent.pub"), ssh.resolve("authorized_keys"));
-    sshPort = AgentCollectorIT.freePort();
+    sshPort = freePort();
     Files.writeString(ssh.resolve("sshd_config"), String.join("\n",
         "Port " + sshPort, "ListenAddress 127.0.0.1", "HostKey " + ssh.resolve("host_key"),
         "AuthorizedKeysFile " + ssh.resolve("authorized_keys"), "PasswordAuthentication no",
@@ -110,10 +87,10 @@ class EndToEndIT {
     startSshd();
 
     // Kepala LPSE's mail server, the collector, the agent.
-    smtp = new GreenMail(new ServerSetup(AgentCollectorIT.freePort(), "127.0.0.1", "smtp"));
+    smtp = new GreenMail(new ServerSetup(freePort(), "127.0.0.1", "smtp"));
     smtp.start();
-    int collectorPort = AgentCollectorIT.freePort();
-    int agentMetrics = AgentCollectorIT.freePort();
+    int collectorPort = freePort();
+    int agentMetrics = freePort();
     secret("agent.token", "e2e-agent-token-5d1c");
     secret("repo.pass", "e2e-repository-password");
     Files.writeString(dir.resolve("collector.yaml"), String.join("\n",
@@ -173,7 +150,7 @@ class EndToEndIT {
     start(AGENT_JAR, "agent.yaml", "agent.log");
 
     // Prometheus scrapes both daemons.
-    int promPort = AgentCollectorIT.freePort();
+    int promPort = freePort();
     Files.writeString(dir.resolve("prometheus.yml"), String.join("\n",
         "global:", "  scrape_interval: 1s", "scrape_configs:",
         "  - job_name: penjaga-collector", "    static_configs:", "      - targets: [\"127.0.0.1:" + collectorPort + "\"]",
@@ -211,7 +188,7 @@ class EndToEndIT {
     processes.remove(sshd);
     Outcome failed = agent("backup", "--source", "uploads");
     assertThat(failed.exit()).as(failed.out() + failed.err()).isEqualTo(1);
-    AgentCollectorIT.waitFor(Duration.ofSeconds(60), () -> subjects().stream().anyMatch(s -> s.contains("Backup gagal")));
+    waitFor(Duration.ofSeconds(60), () -> subjects().stream().anyMatch(s -> s.contains("Backup gagal")));
     MimeMessage failureMail = Arrays.stream(smtp.getReceivedMessages())
         .filter(m -> subject(m).contains("Backup gagal")).findFirst().orElseThrow();
     assertThat(failureMail.getAllRecipients()[0].toString()).isEqualTo("kepala.lpse@example.go.id");
@@ -220,11 +197,11 @@ class EndToEndIT {
     // Back up: the next backup succeeds and the alert resolves, by e-mail too.
     startSshd();
     agent("backup", "--source", "uploads").expectExit(0);
-    AgentCollectorIT.waitFor(Duration.ofSeconds(60), () -> subjects().stream().anyMatch(s -> s.startsWith("[Penjaga] PULIH")));
+    waitFor(Duration.ofSeconds(60), () -> subjects().stream().anyMatch(s -> s.startsWith("[Penjaga] PULIH")));
     assertThat(subjects().stream().filter(s -> s.contains("Backup gagal") && !s.contains("PULIH")).count()).isEqualTo(1);
 
     // Prometheus has the backup series from the collector and the capacity series from the agent.
-    AgentCollectorIT.waitFor(Duration.ofSeconds(60), () ->
+    waitFor(Duration.ofSeconds(60), () ->
         query(promPort, "penjaga_backup_runs_total{agent=\"lpse-demo\",source=\"uploads\",result=\"success\"}").contains("lpse-demo")
             && query(promPort, "penjaga_backup_runs_total{agent=\"lpse-demo\",result=\"failure\"}").contains("lpse-demo")
             && query(promPort, "count({__name__=~\"penjaga_filesystem_.*\",job=\"penjaga-agent\"})").contains("\"value\"")
@@ -249,7 +226,7 @@ class EndToEndIT {
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("ssh/sshd.log").toFile()))
         .start();
     processes.add(sshd);
-    AgentCollectorIT.waitFor(Duration.ofSeconds(15), () -> {
+    waitFor(Duration.ofSeconds(15), () -> {
       try (Socket s = new Socket("127.0.0.1", sshPort)) {
         return true;
       } catch (IOException e) {
@@ -312,17 +289,6 @@ class EndToEndIT {
     Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     assertThat(p.waitFor(300, TimeUnit.SECONDS)).as(String.join(" ", args)).isTrue();
     return new Outcome(p.exitValue(), Files.readString(out), Files.readString(err));
-  }
-
-  void start(Path jar, String config, String log) throws IOException {
-    processes.add(new ProcessBuilder("java", "-Xmx128m", "-jar", jar.toString(), "-c", dir.resolve(config).toString(), "run")
-        .redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile()).start());
-  }
-
-  void secret(String name, String value) throws IOException {
-    Path f = dir.resolve(name);
-    Files.writeString(f, value + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
   }
 
   static void run(String... cmd) throws Exception {

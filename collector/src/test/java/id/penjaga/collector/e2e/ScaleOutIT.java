@@ -19,7 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -40,7 +39,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Scale-out: two collector processes on one PostgreSQL store behind one address (a round-robin
@@ -52,19 +50,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dpenjaga.scaleout.agents=600 -Dpenjaga.scaleout.rounds=3} by default; the figures go
  * to {@code target/scaleout.md} ({@code bench/scaleout/run.sh} runs it longer and keeps them).
  */
-class ScaleOutIT {
-  static final Path ROOT = Path.of(System.getProperty("penjaga.root", "..")).toAbsolutePath();
-  static final Path COLLECTOR_JAR = ROOT.resolve("collector/target/penjaga-collector.jar");
+class ScaleOutIT extends DaemonTest {
   static final Path SAMPLES = ROOT.resolve("config/schema/samples/valid");
   static final int AGENTS = Integer.getInteger("penjaga.scaleout.agents", 600);
   static final int ROUNDS = Math.max(3, Integer.getInteger("penjaga.scaleout.rounds", 3));
   static final int FAILING = Math.max(2, AGENTS / 20); // a failure each from this many agents, half before the kill
   static final String PASSWORD = "scale-out-store-pass";
 
-  @TempDir Path dir;
-  final List<Process> processes = new ArrayList<>();
-  PostgresServer pg;
-  GreenMail smtp;
   Balancer balancer;
   final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   final List<Long> latenciesUs = Collections.synchronizedList(new ArrayList<>());
@@ -72,19 +64,9 @@ class ScaleOutIT {
   long sendingNanos;
 
   @AfterEach
-  void stopAll() throws Exception {
-    for (Process p : processes) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
+  void stopBalancer() throws IOException {
     if (balancer != null) {
       balancer.close();
-    }
-    if (smtp != null) {
-      smtp.stop();
-    }
-    if (pg != null) {
-      pg.close();
     }
   }
 
@@ -95,19 +77,19 @@ class ScaleOutIT {
     pg.sql("postgres", "CREATE ROLE penjaga LOGIN PASSWORD '" + PASSWORD + "'");
     pg.sql("postgres", "CREATE DATABASE penjaga OWNER penjaga");
     String url = "jdbc:postgresql://127.0.0.1:" + pg.port + "/penjaga?user=penjaga";
-    smtp = new GreenMail(new ServerSetup(AgentCollectorIT.freePort(), "127.0.0.1", "smtp"));
+    smtp = new GreenMail(new ServerSetup(freePort(), "127.0.0.1", "smtp"));
     smtp.start();
     secret("store.pass", PASSWORD);
     for (int i = 1; i <= AGENTS; i++) {
       secret("tokens/" + agent(i), "token-" + agent(i));
     }
-    int portA = AgentCollectorIT.freePort();
-    int portB = AgentCollectorIT.freePort();
+    int portA = freePort();
+    int portB = freePort();
     config("a", portA, url);
     config("b", portB, url);
     Process a = start("a");
     Process b = start("b");
-    AgentCollectorIT.waitFor(Duration.ofSeconds(60), () -> up(portA) && up(portB));
+    waitFor(Duration.ofSeconds(60), () -> up(portA) && up(portB));
     balancer = new Balancer(List.of(portA, portB));
 
     Map<String, Long> nextSeq = new HashMap<>();
@@ -117,7 +99,7 @@ class ScaleOutIT {
       // Round 1, both collectors up: heartbeats, and failures each sent twice at once (an agent
       // whose first reply was lost sends again; the balancer hands the copies to both collectors).
       sent += round(pool, nextSeq, 1, FAILING / 2, 2);
-      AgentCollectorIT.waitFor(Duration.ofSeconds(60), () -> smtp.getReceivedMessages().length >= FAILING / 2);
+      waitFor(Duration.ofSeconds(60), () -> smtp.getReceivedMessages().length >= FAILING / 2);
       Thread.sleep(6_000); // a second mail pass on either collector would show here
       assertThat(mailsByAgent()).hasSize(FAILING / 2).allSatisfy((agent, n) -> assertThat(n).as(agent).isEqualTo(1));
       String bothUp = log("a.log") + log("b.log");
@@ -137,7 +119,7 @@ class ScaleOutIT {
       for (int r = 4; r <= ROUNDS; r++) {
         sent += round(pool, nextSeq, 0, -1, 1);
       }
-      AgentCollectorIT.waitFor(Duration.ofSeconds(60), () -> smtp.getReceivedMessages().length >= FAILING);
+      waitFor(Duration.ofSeconds(60), () -> smtp.getReceivedMessages().length >= FAILING);
       Thread.sleep(6_000);
       assertThat(mailsByAgent()).hasSize(FAILING).allSatisfy((agent, n) -> assertThat(n).as(agent).isEqualTo(1));
       double seconds = sendingNanos / 1e9; // the rounds' own time, without the waits for e-mail
@@ -154,7 +136,7 @@ class ScaleOutIT {
       // went on alone after A died.
       int whileBothUp = firings(bothUp).size();
       assertThat(whileBothUp).isGreaterThan(3);
-      AgentCollectorIT.waitFor(Duration.ofSeconds(30), () -> firings(log("a.log"), log("b.log")).size() > whileBothUp + 3);
+      waitFor(Duration.ofSeconds(30), () -> firings(log("a.log"), log("b.log")).size() > whileBothUp + 3);
       assertThat(firings(log("a.log"), log("b.log")))
           .allSatisfy((firing, n) -> assertThat(n).as("runs of the firing at " + firing).isEqualTo(1));
       assertThat(count(url, "SELECT count(*) FROM qrtz_scheduler_state")).isGreaterThanOrEqualTo(1);
@@ -318,13 +300,6 @@ class ScaleOutIT {
     } catch (IOException e) {
       return "";
     }
-  }
-
-  void secret(String name, String value) throws IOException {
-    Path f = dir.resolve(name);
-    Files.createDirectories(f.getParent());
-    Files.writeString(f, value + "\n");
-    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
   }
 
   static long count(String url, String sql) throws Exception {

@@ -334,6 +334,12 @@ class PostgresBackupTest {
     try (Stream<Path> files = Files.walk(m)) {
       assertThat(files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()).isEmpty();
     }
+    // Room is made (a bigger disk): the repository checks and the next run succeeds.
+    assertThat(new ProcessBuilder("mount", "-o", "remount,size=256m", m.toString()).start().waitFor()).isZero();
+    assertThat(cli("check").exit()).isZero();
+    CliRun next = cli("backup", "--source", "db");
+    assertThat(next.exit()).as(next.out() + next.err()).isZero();
+    assertThat(cli("check", "--read-data").exit()).isZero();
   }
 
   /** The run is in the spool and the journal as a failed backup-run, with a failure event; no snapshot. */
