@@ -59,6 +59,16 @@ public final class TestStores {
     return postgres() ? DriverManager.getConnection(url(file), "postgres", PASSWORD) : DriverManager.getConnection(url(file));
   }
 
+  /** The number the query {@code sql} gives, asked as the PostgreSQL role {@code penjaga}. */
+  public static long count(String url, String password, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url, "penjaga", password);
+        Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /**
    * What follows {@code store: } in a test's collector.yaml: the SQLite file; or the PostgreSQL
    * URL followed by the {@code store-password-file} and {@code data-dir} lines (at the collector

@@ -283,8 +283,7 @@ public record CollectorConfig(
         throw new InvalidSetting("store-password-file", "only a PostgreSQL store takes a password");
       }
       if (dataDir == null) {
-        Path parent = postgres ? null : Path.of(store.startsWith("jdbc:sqlite:") ? store.substring(12) : store)
-            .toAbsolutePath().getParent();
+        Path parent = postgres ? null : sqliteFile(store).toAbsolutePath().getParent();
         dataDir = parent != null ? parent : Path.of("/var/lib/penjaga/collector");
       }
       maxReportSize = maxReportSize != null ? maxReportSize : DataSize.parse("1MiB");
@@ -313,6 +312,10 @@ public record CollectorConfig(
       if (postgres()) {
         throw new IllegalStateException("the store is a PostgreSQL database, not a file");
       }
+      return sqliteFile(store);
+    }
+
+    private static Path sqliteFile(String store) {
       return Path.of(store.startsWith("jdbc:sqlite:") ? store.substring("jdbc:sqlite:".length()) : store);
     }
 

@@ -263,6 +263,22 @@ public final class ReportStore implements AutoCloseable {
     }
   }
 
+  /**
+   * One transaction, like {@link #inTransaction}, without the after-commit work (which follows new
+   * evidence): for the frequent reads of metrics and alert evaluation, and the thinning of reports.
+   */
+  private synchronized <T> T plainTransaction(SqlWork<T> work) throws SQLException {
+    Connection connection = conn();
+    try {
+      T result = work.run(connection);
+      connection.commit();
+      return result;
+    } catch (SQLException e) {
+      failed(e);
+      throw e;
+    }
+  }
+
   public Clock clock() {
     return clock;
   }
@@ -315,38 +331,34 @@ public final class ReportStore implements AutoCloseable {
 
   /** {@link #lease}, without waiting: null when someone else holds it now. */
   public Lease tryLease(String name) throws SQLException {
-    java.util.concurrent.Semaphore local = leases.computeIfAbsent(name, k -> new java.util.concurrent.Semaphore(1));
-    if (!local.tryAcquire()) {
-      return null;
-    }
-    boolean ok = false;
     try {
-      Lease l = databaseLease(name, local);
-      ok = l != null;
-      return l;
-    } finally {
-      if (!ok) {
-        local.release();
-      }
+      return acquire(name, false);
+    } catch (InterruptedException e) { // not waiting, so not interrupted in a wait
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 
   /** The right to do the work named {@code name} alone, waiting for it (see {@link Lease}). */
   public Lease lease(String name) throws SQLException, InterruptedException {
+    return acquire(name, true);
+  }
+
+  private Lease acquire(String name, boolean wait) throws SQLException, InterruptedException {
     java.util.concurrent.Semaphore local = leases.computeIfAbsent(name, k -> new java.util.concurrent.Semaphore(1));
-    local.acquire();
-    boolean ok = false;
+    if (wait) {
+      local.acquire();
+    } else if (!local.tryAcquire()) {
+      return null;
+    }
+    Lease l = null;
     try {
-      while (true) {
-        Lease l = databaseLease(name, local);
-        if (l != null) {
-          ok = true;
-          return l;
-        }
+      while ((l = databaseLease(name, local)) == null && wait) {
         Thread.sleep(25); // another collector holds it: wait outside the store's monitor
       }
+      return l;
     } finally {
-      if (!ok) {
+      if (l == null) {
         local.release();
       }
     }
@@ -377,41 +389,41 @@ public final class ReportStore implements AutoCloseable {
   public record AgentSeen(String id, Instant firstSeen, Instant lastSeen, long lastSeq, String version) {}
 
   public synchronized List<AgentSeen> agents() throws SQLException {
-    return inTransaction(connection -> {
-    List<AgentSeen> out = new ArrayList<>();
-    try (PreparedStatement ps =
-            connection.prepareStatement(
-                "SELECT id, first_seen_ms, last_seen_ms, last_seq, agent_version FROM agent"
-                    + " ORDER BY id");
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(
-            new AgentSeen(
-                rs.getString(1),
-                Instant.ofEpochMilli(rs.getLong(2)),
-                Instant.ofEpochMilli(rs.getLong(3)),
-                rs.getLong(4),
-                rs.getString(5)));
+    return plainTransaction(connection -> {
+      List<AgentSeen> out = new ArrayList<>();
+      try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "SELECT id, first_seen_ms, last_seen_ms, last_seq, agent_version FROM agent"
+                      + " ORDER BY id");
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new AgentSeen(
+                  rs.getString(1),
+                  Instant.ofEpochMilli(rs.getLong(2)),
+                  Instant.ofEpochMilli(rs.getLong(3)),
+                  rs.getLong(4),
+                  rs.getString(5)));
+        }
       }
-    }
-    return out;
+      return out;
     });
   }
 
   /** Counts stored reports of an agent, by type when {@code type} is not null. */
   public synchronized long countReports(String agent, String type) throws SQLException {
-    return inTransaction(connection -> {
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT count(*) FROM report WHERE agent = ? AND (? IS NULL OR type = ?)")) {
-      ps.setString(1, agent);
-      ps.setString(2, type);
-      ps.setString(3, type);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
+    return plainTransaction(connection -> {
+      try (PreparedStatement ps =
+          connection.prepareStatement(
+              "SELECT count(*) FROM report WHERE agent = ? AND (? IS NULL OR type = ?)")) {
+        ps.setString(1, agent);
+        ps.setString(2, type);
+        ps.setString(3, type);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
       }
-    }
     });
   }
 
@@ -420,20 +432,11 @@ public final class ReportStore implements AutoCloseable {
    * only prove life; the agent table keeps when each agent was last seen.
    */
   public synchronized int pruneHeartbeats(Instant cutoff) throws SQLException {
-    Connection connection = conn();
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "DELETE FROM report WHERE type = 'heartbeat' AND received_ms < ?"
-                + " AND seq < (SELECT max(seq) FROM report r2"
-                + " WHERE r2.agent = report.agent AND r2.type = 'heartbeat')")) {
-      ps.setLong(1, cutoff.toEpochMilli());
-      int n = ps.executeUpdate();
-      connection.commit();
-      return n;
-    } catch (SQLException e) {
-      failed(e);
-      throw e;
-    }
+    return deleteBefore(
+        "DELETE FROM report WHERE type = 'heartbeat' AND received_ms < ?"
+            + " AND seq < (SELECT max(seq) FROM report r2"
+            + " WHERE r2.agent = report.agent AND r2.type = 'heartbeat')",
+        cutoff);
   }
 
   /**
@@ -441,16 +444,16 @@ public final class ReportStore implements AutoCloseable {
    * evidence register (capacity recaps), which is never thinned.
    */
   public synchronized int pruneCapacity(Instant cutoff) throws SQLException {
-    Connection connection = conn();
-    try (PreparedStatement ps = connection.prepareStatement("DELETE FROM report WHERE type = 'capacity' AND received_ms < ?")) {
-      ps.setLong(1, cutoff.toEpochMilli());
-      int n = ps.executeUpdate();
-      connection.commit();
-      return n;
-    } catch (SQLException e) {
-      failed(e);
-      throw e;
-    }
+    return deleteBefore("DELETE FROM report WHERE type = 'capacity' AND received_ms < ?", cutoff);
+  }
+
+  private int deleteBefore(String sql, Instant cutoff) throws SQLException {
+    return plainTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setLong(1, cutoff.toEpochMilli());
+        return ps.executeUpdate();
+      }
+    });
   }
 
   @Override

@@ -19,10 +19,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -303,12 +299,7 @@ class ScaleOutIT extends DaemonTest {
   }
 
   static long count(String url, String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(url, "penjaga", PASSWORD);
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
+    return id.penjaga.collector.TestStores.count(url, PASSWORD, sql);
   }
 
   /**

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -106,12 +105,7 @@ class PostgresStoreTest {
   }
 
   static long count(String url, String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(url, "penjaga", PASSWORD);
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
+    return id.penjaga.collector.TestStores.count(url, PASSWORD, sql);
   }
 
   @Test
