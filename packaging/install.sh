@@ -9,6 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
 UNITS=/etc/systemd/system
 PROGRAMS="/usr/share/penjaga/penjaga-agent.jar /usr/share/penjaga/penjaga-collector.jar /usr/share/penjaga/penjaga-setup
+/usr/share/penjaga/penjaga-cds /usr/share/penjaga/penjaga-agent.jsa
 /usr/bin/penjaga-agent /usr/bin/penjaga-collector $UNITS/penjaga-agent.service $UNITS/penjaga-collector.service"
 
 if [ "${1:-}" = "--uninstall" ]; then
@@ -28,6 +29,7 @@ F=$HERE/files
 install -D -m 0644 "$F/usr/share/penjaga/penjaga-agent.jar" /usr/share/penjaga/penjaga-agent.jar
 install -D -m 0644 "$F/usr/share/penjaga/penjaga-collector.jar" /usr/share/penjaga/penjaga-collector.jar
 install -D -m 0755 "$F/usr/share/penjaga/penjaga-setup" /usr/share/penjaga/penjaga-setup
+install -D -m 0755 "$F/usr/share/penjaga/penjaga-cds" /usr/share/penjaga/penjaga-cds
 install -D -m 0755 "$F/usr/bin/penjaga-agent" /usr/bin/penjaga-agent
 install -D -m 0755 "$F/usr/bin/penjaga-collector" /usr/bin/penjaga-collector
 install -D -m 0644 "$F/lib/systemd/system/penjaga-agent.service" "$UNITS/penjaga-agent.service"

@@ -12,7 +12,8 @@ root=$(pwd)
 mib=${BENCH_MIB:-1024}
 files=${BENCH_FILES:-4000}
 work=${BENCH_DIR:-/tmp/penjaga-bench}
-java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m}
+# The options of the installed command (packaging/penjaga-agent).
+java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmx256m -XX:TieredStopAtLevel=1}
 
 if [ "$(id -u)" -eq 0 ]; then
   missing=()
@@ -23,7 +24,7 @@ if [ "$(id -u)" -eq 0 ]; then
     apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
   fi
 fi
-jar=agent/target/penjaga-agent.jar
+jar=$root/agent/target/penjaga-agent.jar
 [ -f "$jar" ] || mvn -B -q -ntp -DskipTests package
 
 rm -rf "$work"
@@ -56,8 +57,16 @@ sources:
     path: $work/src
 YAML
 
+# The class-data archive, made as the installation makes it (packaging/penjaga-cds), unless
+# BENCH_CDS=no.
+cds=""
+if [ "${BENCH_CDS:-yes}" = yes ]; then
+  echo "== class-data archive"
+  sh packaging/penjaga-cds "$jar" "$work/penjaga-agent.jsa"
+  [ -f "$work/penjaga-agent.jsa" ] && cds="-XX:SharedArchiveFile=$work/penjaga-agent.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
+fi
 # shellcheck disable=SC2206
-penjaga=(java $java_opts -jar "$jar" -c "$work/agent.yaml")
+penjaga=(java $java_opts $cds -jar "$jar" -c "$work/agent.yaml")
 
 declare -A result
 # measure TOOL STEP COMMAND...: wall s, cpu s, peak RSS MiB
@@ -104,7 +113,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)."
   echo "Tree: $files files, $((src_bytes / 1048576)) MiB (55% incompressible, 35% text documents, 10% duplicates),"
   echo "made by \`bench/backup/make-tree.py\`; incremental after \`mutate.py\` (1% of files edited, 1% added)."
-  echo "Versions: penjaga $("${penjaga[@]}" --version | awk '{print $2}') (java $java_opts), $(restic version | awk '{print $1, $2}'), $(borg --version)."
+  echo "Versions: penjaga $("${penjaga[@]}" --version | awk '{print $2}') (java $java_opts${cds:+, class-data archive}), $(restic version | awk '{print $1, $2}'), $(borg --version)."
   echo "Each figure is one run of a whole process, JVM start included; page cache warm for all three."
   echo
   echo "| step | tool | wall s | CPU s | peak RSS MiB | repo MiB | wall vs restic | wall vs borg |"

@@ -25,14 +25,19 @@ public final class AtomicFile {
 
   /** Writes {@code content} to {@code target}, replacing what was there. */
   public static void write(Path target, byte[] content) throws IOException {
+    write(target, content, content.length);
+  }
+
+  /** As {@link #write(Path, byte[])} with the first {@code length} bytes of {@code content}. */
+  public static void write(Path target, byte[] content, int length) throws IOException {
     Path dir = target.getParent();
     Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
     try {
       try (FileChannel ch =
           FileChannel.open(
               tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        for (int off = 0; off < content.length; off += SLICE) {
-          ByteBuffer b = ByteBuffer.wrap(content, off, Math.min(SLICE, content.length - off));
+        for (int off = 0; off < length; off += SLICE) {
+          ByteBuffer b = ByteBuffer.wrap(content, off, Math.min(SLICE, length - off));
           while (b.hasRemaining()) {
             ch.write(b);
           }

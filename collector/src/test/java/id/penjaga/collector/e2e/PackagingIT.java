@@ -81,7 +81,7 @@ class PackagingIT {
 
       // Remove, then purge: the programs go, the data stays.
       ok("dpkg -r penjaga");
-      assertThat(Path.of("/usr/share/penjaga/penjaga-agent.jar")).doesNotExist();
+      assertThat(Path.of("/usr/share/penjaga")).doesNotExist();
       assertThat(Path.of("/usr/bin/penjaga-collector")).doesNotExist();
       assertThat(Path.of("/lib/systemd/system/penjaga-agent.service")).doesNotExist();
       dataKept(repoPass);
@@ -99,7 +99,7 @@ class PackagingIT {
       installed();
       assertThat(Files.readString(Path.of("/etc/penjaga/repo.pass"))).isEqualTo(repoPass);
       ok(unpacked.resolve("install.sh") + " --uninstall");
-      assertThat(Path.of("/usr/share/penjaga/penjaga-agent.jar")).doesNotExist();
+      assertThat(Path.of("/usr/share/penjaga")).doesNotExist();
       assertThat(Path.of("/etc/systemd/system/penjaga-agent.service")).doesNotExist();
       dataKept(repoPass);
     } finally {
@@ -136,6 +136,12 @@ class PackagingIT {
     assertThat(Path.of("/usr/share/penjaga/penjaga-collector.jar")).isRegularFile();
     Run version = sh("penjaga-agent --version");
     assertThat(version.exit()).as(version.out()).isZero();
+    // The class-data archive made at install is valid for this Java and this jar (-Xshare:on
+    // refuses to start otherwise).
+    assertThat(Path.of("/usr/share/penjaga/penjaga-agent.jsa")).isRegularFile();
+    Run shared = sh("java -XX:SharedArchiveFile=/usr/share/penjaga/penjaga-agent.jsa -Xshare:on"
+        + " -jar /usr/share/penjaga/penjaga-agent.jar --version");
+    assertThat(shared.exit()).as(shared.out()).isZero();
     assertThat(sh("penjaga-collector --version").exit()).isZero();
   }
 

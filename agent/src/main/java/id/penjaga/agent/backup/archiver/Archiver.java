@@ -8,6 +8,7 @@ import id.penjaga.agent.backup.repository.Node;
 import id.penjaga.agent.backup.repository.Repository;
 import id.penjaga.agent.backup.repository.Snapshot;
 import id.penjaga.agent.backup.repository.Tree;
+import id.penjaga.agent.backup.crypto.NativeCrypto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,13 +38,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Backs up a directory tree into a repository as one snapshot.
  *
- * <p>The walk runs on the caller's thread: it reads each file once, cuts it into chunks and hashes
- * it whole; hashing, compressing, sealing and uploading the chunks run on a bounded pool of
- * workers, with a bounded number of chunks in flight, so memory stays bounded whatever the tree's
- * size. A file whose size, change time and inode match the parent snapshot's entry is not read
- * again. Problems with single files (unreadable, vanished, changed while read) are reported by
- * path and counted, and the backup goes on; a failing repository stops it before any snapshot is
- * written.
+ * <p>The walk runs on the caller's thread and only lists directories and reads attributes. Each
+ * file to read goes to one of a bounded pool of readers, which reads it once, cuts it into chunks,
+ * hashes them and the whole file, and compresses, seals and packs each new chunk itself: files are
+ * read side by side on every core, and a chunk never waits in a queue. At most a few files are in
+ * flight, so memory stays bounded whatever the tree's size. A file whose size, change time and
+ * inode match the parent snapshot's entry is not read again. Problems with single files
+ * (unreadable, vanished, changed while read) are reported by path and counted, and the backup goes
+ * on; a failing repository stops it before any snapshot is written.
+ *
+ * <p>Streams ({@link #saveStream}, a database dump) have one reader, the caller: it cuts and hashes,
+ * and a pool of workers compresses, seals and packs the chunks.
  */
 public final class Archiver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Archiver.class);
@@ -59,11 +63,13 @@ public final class Archiver implements AutoCloseable {
   private final List<PathMatcher> excludes;
   private final ExecutorService workers;
   private final Semaphore inFlight;
+  /** Readers of whole files; {@link #filesInFlight} bounds the files handed to them. */
+  private final ExecutorService readers;
+  private final Semaphore filesInFlight;
   private final OwnerNames names = new OwnerNames();
   private volatile Exception failure;
-  /** The walk's one chunk reader and chunk buffer, reused for every file. */
-  private final Chunker.Reader reader;
-  private final byte[] chunkBuffer;
+  /** Each thread's chunk reader, buffer and hashes, made on first use and reused for every file. */
+  private final ThreadLocal<FileReader> fileReader;
 
   public Archiver(Repository repo, ArchiveOptions options, int threads) {
     this(repo, options, threads, new ChunkerParams(repo.chunkMin(), repo.chunkAvg(), repo.chunkMax()));
@@ -79,19 +85,37 @@ public final class Archiver implements AutoCloseable {
     this.options = options;
     this.excludes = options.matchers();
     this.chunker = new Chunker(params, repo.chunkerSeed());
-    this.reader = chunker.reader(InputStream.nullInputStream());
-    this.chunkBuffer = new byte[params.max()];
-    this.workers =
-        Executors.newFixedThreadPool(
-            threads,
-            r -> {
-              Thread t = new Thread(r, "backup-worker");
-              t.setDaemon(true);
-              return t;
-            });
+    this.fileReader = ThreadLocal.withInitial(() -> new FileReader(chunker));
+    this.workers = pool(threads, "backup-worker");
+    this.readers = pool(threads, "backup-reader");
     // Chunks waiting for or in a worker: bounds memory to about (threads * 2) * max chunk size
     // in the worst case and a few average chunks usually.
     this.inFlight = new Semaphore(threads * 4);
+    // Files waiting for or in a reader: a reader holds one chunk at a time.
+    this.filesInFlight = new Semaphore(threads * 2);
+  }
+
+  private static ExecutorService pool(int threads, String name) {
+    return Executors.newFixedThreadPool(
+        threads,
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /** One thread's tools for reading files: a chunk reader, a chunk buffer and two hashes. */
+  private static final class FileReader {
+    final Chunker.Reader reader;
+    final byte[] buffer;
+    final MessageDigest whole = NativeCrypto.sha256();
+    final MessageDigest chunk = NativeCrypto.sha256();
+
+    FileReader(Chunker chunker) {
+      this.reader = chunker.reader(InputStream.nullInputStream());
+      this.buffer = new byte[chunker.params().max()];
+    }
   }
 
   /** The result: the snapshot written, and the problems met on the way. */
@@ -111,7 +135,8 @@ public final class Archiver implements AutoCloseable {
     Object rootDevice = Files.getAttribute(root, "unix:dev");
     Tree parentTree = parent != null ? repo.loadTree(BlobId.parse(parent.tree())) : null;
     BackupSummary summary = new BackupSummary();
-    BlobId tree = join(saveDirectory(root, Path.of(""), parentTree, rootDevice, summary));
+    BlobId tree =
+        join(saveDirectory(root, Path.of(""), parentTree, parent != null ? parent.tree() : null, rootDevice, summary));
     return saveSnapshot(tree, start, source, root.toAbsolutePath().toString(), parent, reason, tags, agentVersion, summary);
   }
 
@@ -246,7 +271,7 @@ public final class Archiver implements AutoCloseable {
    * as soon as all its entries are, while the walk goes on: no directory waits for the workers.
    */
   private CompletableFuture<BlobId> saveDirectory(
-      Path dir, Path relative, Tree parentTree, Object rootDevice, BackupSummary summary)
+      Path dir, Path relative, Tree parentTree, String parentTreeId, Object rootDevice, BackupSummary summary)
       throws IOException {
     summary.dirs++;
     Map<String, Node> previous = new HashMap<>();
@@ -292,7 +317,7 @@ public final class Archiver implements AutoCloseable {
           Tree oldTree = old != null && old.isDir() ? loadTreeQuietly(old) : null;
           Map<String, Object> dirAttrs = a;
           nodes.add(
-              saveDirectory(child, rel, oldTree, rootDevice, summary)
+              saveDirectory(child, rel, oldTree, oldTree != null ? old.subtree() : null, rootDevice, summary)
                   .thenApply(sub -> node(name, Node.DIR, dirAttrs, null, null, null, sub.hex(), null)));
         } else if ((Boolean) a.get("isRegularFile")) {
           nodes.add(saveFile(child, name, a, old, summary));
@@ -309,7 +334,16 @@ public final class Archiver implements AutoCloseable {
         .thenApplyAsync(
             done -> {
               List<Node> listing = new ArrayList<>(nodes.size());
-              nodes.forEach(n -> listing.add(n.join()));
+              for (CompletableFuture<Node> n : nodes) {
+                Node node = n.join();
+                if (node != null) { // null: a file that could not be read, or vanished
+                  listing.add(node);
+                }
+              }
+              if (parentTree != null && listing.equals(parentTree.nodes())) {
+                // Nothing in it changed: the parent snapshot's tree, already stored, is this one.
+                return BlobId.parse(parentTreeId);
+              }
               try {
                 return repo.saveTree(new Tree(listing));
               } catch (IOException e) {
@@ -340,15 +374,45 @@ public final class Archiver implements AutoCloseable {
         && old.inode() != null
         && old.inode() == ((Number) a.get("ino")).longValue()
         && old.content().stream().allMatch(id -> repo.find(BlobId.parse(id)).isPresent())) {
-      summary.filesUnchanged++;
+      synchronized (summary) {
+        summary.filesUnchanged++;
+      }
       return CompletableFuture.completedFuture(
           node(name, Node.FILE, a, old.content(), old.sha256(), size(a), null, null));
     }
+    acquire(filesInFlight);
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return readFile(file, name, a, old, summary);
+            } catch (AccessDeniedException e) {
+              summary.error(file + ": permission denied");
+              return null;
+            } catch (NoSuchFileException e) {
+              return null; // removed while the backup ran: nothing to save
+            } catch (IOException | RuntimeException e) {
+              failure = e;
+              throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+            } finally {
+              filesInFlight.release();
+            }
+          },
+          readers);
+    } catch (RuntimeException e) {
+      filesInFlight.release();
+      throw e;
+    }
+  }
+
+  /** Reads, cuts and saves a file on a reader; reads it once more if it changed meanwhile. */
+  private Node readFile(Path file, String name, Map<String, Object> a, Node old, BackupSummary summary)
+      throws IOException {
     for (int attempt = 1; ; attempt++) {
-      Content c = readContent(file, summary);
+      Stored c = storeFile(file, summary);
       Map<String, Object> after = withNames(file, Files.readAttributes(file, ATTRIBUTES, NOFOLLOW));
       boolean changed =
-          size(after) != c.bytes
+          size(after) != c.bytes()
               || nanos(after.get("lastModifiedTime")) != nanos(a.get("lastModifiedTime"))
               || nanos(after.get("ctime")) != nanos(a.get("ctime"));
       if (changed && attempt < 2) {
@@ -358,14 +422,64 @@ public final class Archiver implements AutoCloseable {
       if (changed) {
         summary.error(file + ": changed while being read; the stored copy may be inconsistent");
       }
-      if (old != null && old.isFile()) {
-        summary.filesChanged++;
-      } else {
-        summary.filesNew++;
+      synchronized (summary) {
+        if (old != null && old.isFile()) {
+          summary.filesChanged++;
+        } else {
+          summary.filesNew++;
+        }
       }
-      Map<String, Object> attrs = after;
-      return CompletableFuture.allOf(c.chunks().toArray(CompletableFuture[]::new))
-          .thenApply(done -> node(name, Node.FILE, attrs, c.ids(), c.sha256, c.bytes, null, null));
+      return node(name, Node.FILE, after, c.ids(), c.sha256(), c.bytes(), null, null);
+    }
+  }
+
+  /** A file as saved: its chunk ids, its hash and its length. */
+  private record Stored(List<String> ids, String sha256, long bytes) {}
+
+  /**
+   * Reads a file to its end, cutting it into chunks and saving each on this thread. The whole-file
+   * hash runs over every byte once; the first chunk's own hash is the whole-file hash's state
+   * after it (a copy, not a second pass), so a file of one chunk — most documents — is hashed once.
+   */
+  private Stored storeFile(Path file, BackupSummary summary) throws IOException {
+    FileReader r = fileReader.get();
+    MessageDigest whole = r.whole;
+    whole.reset();
+    List<String> ids = new ArrayList<>();
+    long total = 0;
+    try (InputStream in = Files.newInputStream(file, NOFOLLOW)) {
+      r.reader.reset(in);
+      byte[] buf = r.buffer;
+      int n;
+      while ((n = r.reader.next(buf)) >= 0) {
+        whole.update(buf, 0, n);
+        byte[] chunkSha;
+        if (ids.isEmpty()) {
+          chunkSha = copyOf(whole).digest();
+        } else {
+          r.chunk.update(buf, 0, n);
+          chunkSha = r.chunk.digest();
+        }
+        ids.add(repo.saveBlob(BlobType.DATA, buf, 0, n, chunkSha).id().hex());
+        total += n;
+        if (failure != null) {
+          throw new IOException("backup stopped: " + failure.getMessage(), failure);
+        }
+      }
+    } finally {
+      r.reader.reset(InputStream.nullInputStream());
+    }
+    synchronized (summary) {
+      summary.bytesRead += total;
+    }
+    return new Stored(ids, HexFormat.of().formatHex(whole.digest()), total);
+  }
+
+  private static MessageDigest copyOf(MessageDigest d) {
+    try {
+      return (MessageDigest) d.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException("SHA-256 cannot be copied", e);
     }
   }
 
@@ -379,20 +493,15 @@ public final class Archiver implements AutoCloseable {
     }
   }
 
-  private Content readContent(Path file, BackupSummary summary) throws IOException {
-    try (InputStream in = Files.newInputStream(file, NOFOLLOW)) {
-      return readContent(in, summary);
-    }
-  }
-
   private Content readContent(InputStream in, BackupSummary summary) throws IOException {
-    MessageDigest sha = sha256();
+    MessageDigest sha = NativeCrypto.sha256();
     List<CompletableFuture<BlobId>> futures = new ArrayList<>();
     long total = 0;
     byte[] digest;
     {
-      reader.reset(in);
-      byte[] buf = chunkBuffer;
+      FileReader r = fileReader.get();
+      Chunker.Reader reader = r.reader.reset(in);
+      byte[] buf = r.buffer;
       int n;
       // Each chunk is handed on when the next one is read: a file of one chunk (most bid
       // documents) then gives its whole-file hash to the chunk, which is not hashed again.
@@ -440,13 +549,17 @@ public final class Archiver implements AutoCloseable {
   }
 
   private void acquire() throws IOException {
+    acquire(inFlight);
+  }
+
+  private void acquire(Semaphore slots) throws IOException {
     Exception f = failure;
     if (f != null) {
       // A chunk could not be saved: the backup has failed, stop reading.
       throw f instanceof IOException io ? new IOException(io.getMessage(), io) : new IOException(f.toString(), f);
     }
     try {
-      inFlight.acquire();
+      slots.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("backup interrupted");
@@ -514,13 +627,6 @@ public final class Archiver implements AutoCloseable {
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static String hostName() {
     try {
@@ -532,6 +638,7 @@ public final class Archiver implements AutoCloseable {
 
   @Override
   public void close() {
+    readers.shutdownNow();
     workers.shutdownNow();
   }
 }

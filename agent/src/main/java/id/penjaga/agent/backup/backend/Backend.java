@@ -25,6 +25,11 @@ public interface Backend extends AutoCloseable {
    */
   void save(FileKind kind, String name, byte[] content) throws IOException;
 
+  /** As {@link #save(FileKind, String, byte[])} with the first {@code length} bytes of {@code content}. */
+  default void save(FileKind kind, String name, byte[] content, int length) throws IOException {
+    save(kind, name, length == content.length ? content : java.util.Arrays.copyOf(content, length));
+  }
+
   /** Reads a whole file. @throws java.nio.file.NoSuchFileException if it is absent */
   byte[] load(FileKind kind, String name) throws IOException;
 

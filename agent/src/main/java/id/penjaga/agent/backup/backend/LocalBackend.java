@@ -39,6 +39,11 @@ public final class LocalBackend implements Backend {
 
   @Override
   public void save(FileKind kind, String name, byte[] content) throws IOException {
+    save(kind, name, content, content.length);
+  }
+
+  @Override
+  public void save(FileKind kind, String name, byte[] content, int length) throws IOException {
     Path target = file(kind, name);
     Path dir = target.getParent();
     Files.createDirectories(dir);
@@ -46,7 +51,7 @@ public final class LocalBackend implements Backend {
       throw new FileAlreadyExistsException(target.toString());
     }
     try {
-      AtomicFile.write(target, content);
+      AtomicFile.write(target, content, length);
     } catch (IOException e) {
       throw new IOException("cannot write " + target + ": " + reason(e), e);
     }

@@ -20,20 +20,81 @@ public final class Sealer {
   public static final int OVERHEAD = NONCE + TAG;
   private static final SecureRandom RANDOM = new SecureRandom();
   /**
-   * Data goes through the cipher in slices: the JIT compiles the AES and GHASH intrinsics only
+   * With the JDK's AES, data goes through the cipher in slices: the JIT compiles the AES and GHASH intrinsics only
    * into methods called often, and one call per multi-megabyte chunk would leave them in plain
    * Java at a tenth of the speed. JDK 17's GCM decryption holds all data until the end, so opening
-   * decrypts with AES-CTR and checks the tag by sealing again (see {@link #open}).
+   * decrypts with AES-CTR and checks the tag by sealing again (see {@link #open}). Native AES
+   * takes each piece in one call.
    */
   private static final int SLICE = 4096;
 
+  /** Nonces are drawn from the system's generator this many at a time: one read, not one per blob. */
+  private static final int NONCE_BATCH = 256;
+
   private final SecretKeySpec key;
+  /**
+   * Each thread's ciphers, made and keyed once: looking a cipher up and expanding the AES key for
+   * every blob cost more than sealing a small blob, and kept the JIT compiler busy.
+   */
+  private final ThreadLocal<Ciphers> ciphers;
+  /** Native AES, or null for the JDK's ({@link NativeCrypto}). */
+  private final java.security.Provider provider;
+
+  /** One thread's ciphers and its unused random nonces. */
+  private static final class Ciphers {
+    private final java.security.Provider provider;
+    final Cipher gcm;
+    final Cipher ctr;
+    final Cipher verify;
+    /** The nonce {@link #verify} was last used with: GCM refuses to encrypt twice under one. */
+    byte[] verifyNonce;
+    final byte[] nonces = new byte[NONCE * NONCE_BATCH];
+    int next = NONCE_BATCH;
+    final byte[] counter = new byte[16];
+    final byte[] scratch = new byte[SLICE + TAG];
+
+    Ciphers(java.security.Provider provider) {
+      this.provider = provider;
+      try {
+        gcm = cipher("AES/GCM/NoPadding");
+        ctr = provider != null ? null : cipher("AES/CTR/NoPadding");
+        verify = cipher("AES/GCM/NoPadding");
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("AES unavailable", e);
+      }
+    }
+
+    private Cipher cipher(String transformation) throws GeneralSecurityException {
+      return provider != null
+          ? Cipher.getInstance(transformation, provider)
+          : Cipher.getInstance(transformation);
+    }
+
+    /** A fresh random nonce, written to {@code out[at, at + NONCE)}. */
+    void nonce(byte[] out, int at) {
+      if (next == NONCE_BATCH) {
+        RANDOM.nextBytes(nonces);
+        next = 0;
+      }
+      System.arraycopy(nonces, next * NONCE, out, at, NONCE);
+      // Each nonce is used once: wipe it from the batch.
+      Arrays.fill(nonces, next * NONCE, (next + 1) * NONCE, (byte) 0);
+      next++;
+    }
+  }
 
   public Sealer(byte[] key32) {
+    this(key32, NativeCrypto.provider());
+  }
+
+  /** A sealer using {@code provider}'s AES, or the JDK's when it is null (tests use both). */
+  Sealer(byte[] key32, java.security.Provider provider) {
     if (key32.length != 32) {
       throw new IllegalArgumentException("AES-256 needs a 32-byte key");
     }
     this.key = new SecretKeySpec(key32, "AES");
+    this.provider = provider;
+    this.ciphers = ThreadLocal.withInitial(() -> new Ciphers(provider));
   }
 
   public byte[] seal(byte[] plain, int off, int len, byte[] aad) {
@@ -48,19 +109,41 @@ public final class Sealer {
   private byte[] seal(byte[] prefix, byte[] plain, int off, int len, byte[] aad) {
     int p = prefix == null ? 0 : prefix.length;
     byte[] out = new byte[NONCE + p + len + TAG];
-    byte[] nonce = new byte[NONCE];
-    RANDOM.nextBytes(nonce);
-    System.arraycopy(nonce, 0, out, 0, NONCE);
+    sealInto(prefix, plain, off, len, aad, out, 0);
+    return out;
+  }
+
+  /** The length of {@code len} bytes and a one-byte prefix, sealed. */
+  public static int sealedLength(int len) {
+    return NONCE + 1 + len + TAG;
+  }
+
+  /**
+   * Seals {@code prefix ‖ plain[off, off+len)} into {@code out} at {@code at} (room for {@link
+   * #sealedLength} bytes), so a caller can reuse one buffer for every blob. Returns the length.
+   */
+  public int sealInto(byte prefix, byte[] plain, int off, int len, byte[] aad, byte[] out, int at) {
+    return sealInto(new byte[] {prefix}, plain, off, len, aad, out, at);
+  }
+
+  private int sealInto(byte[] prefix, byte[] plain, int off, int len, byte[] aad, byte[] out, int at) {
+    int p = prefix == null ? 0 : prefix.length;
+    Ciphers cs = ciphers.get();
+    cs.nonce(out, at);
     try {
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce));
+      Cipher c = cs.gcm;
+      c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, out, at, NONCE));
       c.updateAAD(aad);
-      int o = NONCE + (p > 0 ? c.update(prefix, 0, p, out, NONCE) : 0);
+      int o = at + NONCE + (p > 0 ? c.update(prefix, 0, p, out, at + NONCE) : 0);
+      if (provider != null) {
+        o += c.doFinal(plain, off, len, out, o);
+        return o - at;
+      }
       for (int i = 0; i < len; i += SLICE) {
         o += c.update(plain, off + i, Math.min(SLICE, len - i), out, o);
       }
-      c.doFinal(out, o);
-      return out;
+      o += c.doFinal(out, o);
+      return o - at;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM unavailable", e);
     }
@@ -85,12 +168,19 @@ public final class Sealer {
       throw new TamperedException("sealed data too short (" + len + " bytes)");
     }
     int n = len - OVERHEAD;
+    Ciphers cs = ciphers.get();
+    if (provider != null) {
+      return openNative(cs.verify, sealed, off, len, aad);
+    }
     try {
       // The plaintext, by AES-CTR from GCM's first data counter (nonce ‖ 2)...
-      byte[] counter = new byte[16];
+      byte[] counter = cs.counter;
       System.arraycopy(sealed, off, counter, 0, NONCE);
+      counter[12] = 0;
+      counter[13] = 0;
+      counter[14] = 0;
       counter[15] = 2;
-      Cipher ctr = Cipher.getInstance("AES/CTR/NoPadding");
+      Cipher ctr = cs.ctr;
       ctr.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(counter));
       byte[] plain = new byte[n];
       int o = 0;
@@ -100,20 +190,43 @@ public final class Sealer {
       ctr.doFinal(plain, o);
       // ...authenticated by sealing it again with the same nonce: the same ciphertext comes out,
       // so the tags are equal exactly when GCM decryption would accept it.
-      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-      gcm.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, sealed, off, NONCE));
+      byte[] nonce = Arrays.copyOfRange(sealed, off, off + NONCE);
+      Cipher gcm = cs.verify;
+      if (Arrays.equals(nonce, cs.verifyNonce)) {
+        // The same piece opened twice in a row: GCM encryption refuses a nonce it just used.
+        gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      } else {
+        cs.verifyNonce = nonce;
+      }
+      gcm.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce));
       gcm.updateAAD(aad);
-      byte[] scratch = new byte[SLICE + TAG];
+      byte[] scratch = cs.scratch;
       for (int i = 0; i < n; i += SLICE) {
         gcm.update(plain, i, Math.min(SLICE, n - i), scratch, 0);
       }
-      byte[] last = gcm.doFinal();
-      byte[] tag = Arrays.copyOfRange(last, last.length - TAG, last.length);
+      int last = gcm.doFinal(scratch, 0);
+      byte[] tag = Arrays.copyOfRange(scratch, last - TAG, last);
       byte[] expected = Arrays.copyOfRange(sealed, off + len - TAG, off + len);
       if (!MessageDigest.isEqual(tag, expected)) {
         throw new TamperedException("authentication failed: data damaged or not ours");
       }
       return plain;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES unavailable", e);
+    }
+  }
+
+  /** Native GCM decryption checks the tag before it gives any plaintext back, in one call. */
+  private byte[] openNative(Cipher gcm, byte[] sealed, int off, int len, byte[] aad)
+      throws TamperedException {
+    try {
+      gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, sealed, off, NONCE));
+      gcm.updateAAD(aad);
+      byte[] plain = new byte[len - OVERHEAD];
+      gcm.doFinal(sealed, off + NONCE, len - NONCE, plain, 0);
+      return plain;
+    } catch (javax.crypto.AEADBadTagException e) {
+      throw new TamperedException("authentication failed: data damaged or not ours");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES unavailable", e);
     }

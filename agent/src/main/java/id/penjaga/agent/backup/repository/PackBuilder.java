@@ -1,35 +1,63 @@
 package id.penjaga.agent.backup.repository;
 
+import id.penjaga.agent.backup.crypto.NativeCrypto;
 import id.penjaga.agent.backup.crypto.Sealer;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
-/** Collects sealed blobs into one pack file and writes its sealed header (REPOSITORY.md, "Pack files"). */
+/**
+ * Collects sealed blobs into one pack file and writes its sealed header (REPOSITORY.md, "Pack
+ * files"). The pack is built in one buffer, which the caller may give back for the next pack once
+ * the finished one is written: a backup then allocates no new pack memory after its first packs.
+ */
 final class PackBuilder {
-  private final ByteArrayOutputStream out;
+  private byte[] buf;
+  private int size;
   private final List<Entry> entries = new ArrayList<>();
 
   record Entry(BlobType type, BlobId id, int offset, int length, int rawLength) {}
 
-  /** A finished pack: its id, bytes and what it holds. */
-  record Finished(String id, byte[] bytes, List<PackedBlob> blobs) {}
+  /** A finished pack: its id, its bytes ({@code bytes[0, length)}) and what it holds. */
+  record Finished(String id, byte[] bytes, int length, List<PackedBlob> blobs) {}
 
   PackBuilder(int expectedSize) {
-    this.out = new ByteArrayOutputStream(expectedSize);
+    this(new byte[expectedSize]);
+  }
+
+  /** A builder writing into {@code buffer} (grown if a blob does not fit). */
+  PackBuilder(byte[] buffer) {
+    this.buf = buffer;
+  }
+
+  /** Whether {@code length} more bytes fit in the buffer as it is. */
+  boolean fits(int length) {
+    return size + length <= buf.length;
   }
 
   void add(BlobType type, BlobId id, byte[] sealed, int rawLength) {
-    entries.add(new Entry(type, id, out.size(), sealed.length, rawLength));
-    out.writeBytes(sealed);
+    add(type, id, sealed, 0, sealed.length, rawLength);
+  }
+
+  /** Adds the sealed blob {@code sealed[off, off + len)}. */
+  void add(BlobType type, BlobId id, byte[] sealed, int off, int len, int rawLength) {
+    ensure(len);
+    System.arraycopy(sealed, off, buf, size, len);
+    entries.add(new Entry(type, id, size, len, rawLength));
+    size += len;
+  }
+
+  private void ensure(int more) {
+    if (size + more > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(size + more, buf.length + (buf.length >> 1)));
+    }
   }
 
   int size() {
-    return out.size();
+    return size;
   }
 
   int count() {
@@ -47,15 +75,19 @@ final class PackBuilder {
       header.putInt(e.rawLength());
     }
     byte[] sealedHeader = sealer.seal(header.array(), "pack-header");
-    out.writeBytes(sealedHeader);
-    out.writeBytes(ByteBuffer.allocate(4).putInt(sealedHeader.length).array());
-    byte[] bytes = out.toByteArray();
-    String id = sha256Hex(bytes);
+    ensure(sealedHeader.length + 4);
+    System.arraycopy(sealedHeader, 0, buf, size, sealedHeader.length);
+    size += sealedHeader.length;
+    ByteBuffer.wrap(buf, size, 4).putInt(sealedHeader.length);
+    size += 4;
+    MessageDigest sha = NativeCrypto.sha256();
+    sha.update(buf, 0, size);
+    String id = HexFormat.of().formatHex(sha.digest());
     List<PackedBlob> blobs = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       blobs.add(new PackedBlob(e.type(), e.id(), id, e.offset(), e.length(), e.rawLength()));
     }
-    return new Finished(id, bytes, blobs);
+    return new Finished(id, buf, size, blobs);
   }
 
   /** Reads the header of a whole pack file, checking it authenticates. */
@@ -86,10 +118,6 @@ final class PackBuilder {
   }
 
   static String sha256Hex(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return HexFormat.of().formatHex(NativeCrypto.sha256().digest(bytes));
   }
 }

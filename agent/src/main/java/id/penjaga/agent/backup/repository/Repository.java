@@ -6,6 +6,7 @@ import id.penjaga.agent.backup.backend.FileKind;
 import id.penjaga.agent.backup.crypto.KeySlot;
 import id.penjaga.agent.backup.crypto.MasterKey;
 import id.penjaga.agent.backup.crypto.Sealer;
+import id.penjaga.agent.backup.crypto.NativeCrypto;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
@@ -45,16 +46,18 @@ public final class Repository implements AutoCloseable {
   private final Map<BlobId, Boolean> pending = new ConcurrentHashMap<>();
   private final ThreadLocal<Mac> hasher;
   private final ThreadLocal<MessageDigest> sha256 =
-      ThreadLocal.withInitial(
-          () -> {
-            try {
-              return MessageDigest.getInstance("SHA-256");
-            } catch (java.security.NoSuchAlgorithmException e) {
-              throw new IllegalStateException(e);
-            }
-          });
-  /** Each worker's compression output buffer, kept between blobs. */
+      ThreadLocal.withInitial(NativeCrypto::sha256);
+  /** Each worker's compression and sealing output buffers, kept between blobs. */
   private final ThreadLocal<byte[]> compressBuffer = ThreadLocal.withInitial(() -> new byte[0]);
+  private final ThreadLocal<byte[]> sealBuffer = ThreadLocal.withInitial(() -> new byte[0]);
+  /**
+   * Pack buffers given back once their pack is written, for the next packs. Packs in memory are
+   * bounded by {@link #uploadSlots}, so this holds a few buffers at most.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> freePackBuffers =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** A pack buffer's size: a pack is cut at {@link #PACK_TARGET}; one more blob usually fits. */
+  private static final int PACK_BUFFER = PACK_TARGET + (1 << 20);
   private final Object packLock = new Object();
   private PackBuilder currentPack;
   private final List<List<PackedBlob>> unindexedPacks = new ArrayList<>();
@@ -355,18 +358,29 @@ public final class Repository implements AutoCloseable {
     if (index.containsKey(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) {
       return new Saved(id, false);
     }
-    byte[] sealed = sealBlob(id, data, off, len);
-    stats.blob(type, len, sealed.length);
+    Sealed sealed = sealBlob(id, data, off, len);
+    int sealedLength = sealed.length();
+    stats.blob(type, len, sealedLength);
     PackBuilder.Finished full = null;
+    PackBuilder.Finished before = null;
     synchronized (packLock) {
-      if (currentPack == null) {
-        currentPack = new PackBuilder(PACK_TARGET + (1 << 20));
+      if (currentPack != null && currentPack.count() > 0 && !currentPack.fits(sealedLength)) {
+        // Cut the pack before a blob that would make its buffer grow.
+        before = currentPack.finish(key.sealer());
+        currentPack = null;
       }
-      currentPack.add(type, id, sealed, len);
+      if (currentPack == null) {
+        byte[] buffer = freePackBuffers.poll();
+        currentPack = new PackBuilder(buffer != null ? buffer : new byte[PACK_BUFFER]);
+      }
+      currentPack.add(type, id, sealed.buffer(), 0, sealedLength, len);
       if (currentPack.size() >= PACK_TARGET) {
         full = currentPack.finish(key.sealer());
         currentPack = null;
       }
+    }
+    if (before != null) {
+      scheduleUpload(before);
     }
     if (full != null) {
       scheduleUpload(full);
@@ -377,7 +391,14 @@ public final class Repository implements AutoCloseable {
   /** The outcome of {@link #saveBlob}. */
   public record Saved(BlobId id, boolean added) {}
 
-  private byte[] sealBlob(BlobId id, byte[] data, int off, int len) {
+  /** A sealed blob: {@code buffer[0, length)}, in this thread's reused seal buffer. */
+  private record Sealed(byte[] buffer, int length) {}
+
+  /**
+   * Compresses (when it pays) and seals a blob into this thread's seal buffer: no buffer is
+   * allocated per blob.
+   */
+  private Sealed sealBlob(BlobId id, byte[] data, int off, int len) {
     byte[] compressed = compressBuffer.get();
     int bound = (int) Zstd.compressBound(len);
     if (compressed.length < bound) {
@@ -385,11 +406,20 @@ public final class Repository implements AutoCloseable {
       compressBuffer.set(compressed);
     }
     long clen = Zstd.compressByteArray(compressed, 0, compressed.length, data, off, len, ZSTD_LEVEL);
+    byte[] out = sealBuffer.get();
+    int need = Sealer.sealedLength(Math.max(bound, len));
+    if (out.length < need) {
+      out = new byte[need];
+      sealBuffer.set(out);
+    }
+    int n;
     // Compression is kept only when it saves at least 1/32: scans and archives stay as they are.
     if (!Zstd.isError(clen) && clen < len - (len >> 5)) {
-      return key.sealer().seal((byte) 1, compressed, 0, (int) clen, id.raw());
+      n = key.sealer().sealInto((byte) 1, compressed, 0, (int) clen, id.raw(), out, 0);
+    } else {
+      n = key.sealer().sealInto((byte) 0, data, off, len, id.raw(), out, 0);
     }
-    return key.sealer().seal((byte) 0, data, off, len, id.raw());
+    return new Sealed(out, n);
   }
 
   /**
@@ -442,7 +472,10 @@ public final class Repository implements AutoCloseable {
   }
 
   private void upload(PackBuilder.Finished pack) throws IOException {
-    backend.save(FileKind.PACK, pack.id(), pack.bytes());
+    backend.save(FileKind.PACK, pack.id(), pack.bytes(), pack.length());
+    if (pack.bytes().length == PACK_BUFFER) {
+      freePackBuffers.add(pack.bytes());
+    }
     stats.pack();
     List<List<PackedBlob>> toIndex = null;
     synchronized (unindexedPacks) {
@@ -632,7 +665,7 @@ public final class Repository implements AutoCloseable {
   /** Uploads a pack built outside a backup (prune) without indexing it; the caller indexes it. */
   PackBuilder.Finished uploadUnindexed(PackBuilder builder) throws IOException {
     PackBuilder.Finished f = builder.finish(key.sealer());
-    backend.save(FileKind.PACK, f.id(), f.bytes());
+    backend.save(FileKind.PACK, f.id(), f.bytes(), f.length());
     return f;
   }
 

@@ -6,6 +6,7 @@ import id.penjaga.agent.backup.repository.Repository;
 import id.penjaga.agent.backup.repository.RepositoryException;
 import id.penjaga.agent.backup.repository.Snapshot;
 import id.penjaga.agent.backup.repository.Tree;
+import id.penjaga.agent.backup.crypto.NativeCrypto;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -16,7 +17,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -199,7 +199,7 @@ public final class Restorer {
     if (!node.isFile()) {
       throw new RepositoryException(node.name() + " is not a file");
     }
-    MessageDigest sha = sha256();
+    MessageDigest sha = NativeCrypto.sha256();
     long written = 0;
     for (String id : node.content()) {
       byte[] data = repo.loadBlob(BlobId.parse(id), true);
@@ -215,7 +215,7 @@ public final class Restorer {
   }
 
   private void restoreFile(Run run, Node node, Path path, String rel) throws IOException {
-    MessageDigest sha = sha256();
+    MessageDigest sha = NativeCrypto.sha256();
     long written = 0;
     try (OutputStream out =
         Files.newOutputStream(
@@ -307,11 +307,4 @@ public final class Restorer {
     return false;
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

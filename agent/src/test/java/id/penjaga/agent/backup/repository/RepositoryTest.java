@@ -52,6 +52,37 @@ class RepositoryTest {
   }
 
   @Test
+  void packsAreCutAroundLargeBlobsAndTheirBuffersReused() throws Exception {
+    // Sizes around the pack buffer (9 MiB): blobs that fit, one that would make the current pack's
+    // buffer grow (the pack is cut before it), and one larger than any buffer (its own pack).
+    int[] sizes = {3 << 20, 3 << 20, 2 << 20, 5 << 20, 12 << 20, 1 << 20, 4 << 20, 4 << 20, 4 << 20, 100};
+    Random r = new Random(11);
+    List<byte[]> blobs = new java.util.ArrayList<>();
+    List<BlobId> ids = new java.util.ArrayList<>();
+    try (Repository repo = init()) {
+      for (int size : sizes) {
+        byte[] b = new byte[size];
+        r.nextBytes(b);
+        blobs.add(b);
+        ids.add(repo.saveBlob(BlobType.DATA, b, 0, b.length).id());
+      }
+      repo.flush();
+      assertThat(repo.stats().packs()).isGreaterThanOrEqualTo(4);
+    }
+    try (Repository repo = Repository.open(new LocalBackend(dir), PASSWORD, Clock.systemUTC())) {
+      for (int i = 0; i < blobs.size(); i++) {
+        assertThat(repo.loadBlob(ids.get(i))).as("blob " + i).isEqualTo(blobs.get(i));
+      }
+      for (String pack : repo.backend().list(FileKind.PACK)) {
+        byte[] bytes = repo.loadPack(pack);
+        assertThat(PackBuilder.sha256Hex(bytes)).isEqualTo(pack);
+        assertThat(bytes.length).isLessThanOrEqualTo((12 << 20) + 4096);
+      }
+      assertThat(new Checker(repo).check(100, 1).ok()).isTrue();
+    }
+  }
+
+  @Test
   void idsAreKeyedSoTheyDifferBetweenRepositories() throws Exception {
     byte[] data = "same content".getBytes(StandardCharsets.UTF_8);
     BlobId first;
