@@ -380,29 +380,19 @@ public final class Archiver implements AutoCloseable {
       return CompletableFuture.completedFuture(
           node(name, Node.FILE, a, old.content(), old.sha256(), size(a), null, null));
     }
-    acquire(filesInFlight);
-    try {
-      return CompletableFuture.supplyAsync(
-          () -> {
-            try {
-              return readFile(file, name, a, old, summary);
-            } catch (AccessDeniedException e) {
-              summary.error(file + ": permission denied");
-              return null;
-            } catch (NoSuchFileException e) {
-              return null; // removed while the backup ran: nothing to save
-            } catch (IOException | RuntimeException e) {
-              failure = e;
-              throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
-            } finally {
-              filesInFlight.release();
-            }
-          },
-          readers);
-    } catch (RuntimeException e) {
-      filesInFlight.release();
-      throw e;
-    }
+    return submitBounded(
+        filesInFlight,
+        readers,
+        () -> {
+          try {
+            return readFile(file, name, a, old, summary);
+          } catch (AccessDeniedException e) {
+            summary.error(file + ": permission denied");
+            return null;
+          } catch (NoSuchFileException e) {
+            return null; // removed while the backup ran: nothing to save
+          }
+        });
   }
 
   /** Reads, cuts and saves a file on a reader; reads it once more if it changed meanwhile. */
@@ -528,28 +518,39 @@ public final class Archiver implements AutoCloseable {
   }
 
   private CompletableFuture<BlobId> submit(byte[] chunk, byte[] sha256OfChunk) throws IOException {
-    acquire();
+    return submitBounded(
+        inFlight, workers, () -> repo.saveBlob(BlobType.DATA, chunk, 0, chunk.length, sha256OfChunk).id());
+  }
+
+  /** Work on a pool that may fail with an I/O error. */
+  private interface IoTask<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code task} on {@code pool} while holding one of {@code slots} (waiting for one first);
+   * a failure is kept, so the walk stops handing out work and the backup fails.
+   */
+  private <T> CompletableFuture<T> submitBounded(Semaphore slots, ExecutorService pool, IoTask<T> task)
+      throws IOException {
+    acquire(slots);
     try {
       return CompletableFuture.supplyAsync(
           () -> {
             try {
-              return repo.saveBlob(BlobType.DATA, chunk, 0, chunk.length, sha256OfChunk).id();
+              return task.run();
             } catch (IOException | RuntimeException e) {
               failure = e;
               throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
             } finally {
-              inFlight.release();
+              slots.release();
             }
           },
-          workers);
+          pool);
     } catch (RuntimeException e) {
-      inFlight.release();
+      slots.release();
       throw e;
     }
-  }
-
-  private void acquire() throws IOException {
-    acquire(inFlight);
   }
 
   private void acquire(Semaphore slots) throws IOException {
