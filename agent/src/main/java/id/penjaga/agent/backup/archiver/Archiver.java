@@ -2,13 +2,13 @@ package id.penjaga.agent.backup.archiver;
 
 import id.penjaga.agent.backup.chunker.Chunker;
 import id.penjaga.agent.backup.chunker.ChunkerParams;
+import id.penjaga.agent.backup.crypto.NativeCrypto;
 import id.penjaga.agent.backup.repository.BlobId;
 import id.penjaga.agent.backup.repository.BlobType;
 import id.penjaga.agent.backup.repository.Node;
 import id.penjaga.agent.backup.repository.Repository;
 import id.penjaga.agent.backup.repository.Snapshot;
 import id.penjaga.agent.backup.repository.Tree;
-import id.penjaga.agent.backup.crypto.NativeCrypto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;

@@ -6,8 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * AES and SHA-256 in native code when this machine can load them: Amazon Corretto Crypto Provider (AWS-LC), used
- * by name, never installed for the rest of the JVM. The JDK's AES-GCM is as fast once the JIT
+ * AES and SHA-256 in native code when this machine can load them: Amazon Corretto Crypto Provider
+ * (AWS-LC), used by name, never installed for the rest of the JVM. The JDK's AES-GCM is as fast once the JIT
  * compiler has reached it, but until then (the first hundred megabytes or so of a backup) runs in
  * plain Java at a fiftieth of the speed. Where the provider does not load (another architecture,
  * a /tmp mounted noexec) the JDK's is used: the format is the same either way.

@@ -80,9 +80,7 @@ final class PackBuilder {
     size += sealedHeader.length;
     ByteBuffer.wrap(buf, size, 4).putInt(sealedHeader.length);
     size += 4;
-    MessageDigest sha = NativeCrypto.sha256();
-    sha.update(buf, 0, size);
-    String id = HexFormat.of().formatHex(sha.digest());
+    String id = sha256Hex(buf, 0, size);
     List<PackedBlob> blobs = new ArrayList<>(entries.size());
     for (Entry e : entries) {
       blobs.add(new PackedBlob(e.type(), e.id(), id, e.offset(), e.length(), e.rawLength()));
@@ -118,6 +116,12 @@ final class PackBuilder {
   }
 
   static String sha256Hex(byte[] bytes) {
-    return HexFormat.of().formatHex(NativeCrypto.sha256().digest(bytes));
+    return sha256Hex(bytes, 0, bytes.length);
+  }
+
+  static String sha256Hex(byte[] bytes, int off, int len) {
+    MessageDigest sha = NativeCrypto.sha256();
+    sha.update(bytes, off, len);
+    return HexFormat.of().formatHex(sha.digest());
   }
 }

@@ -5,8 +5,8 @@ import id.penjaga.agent.backup.backend.Backend;
 import id.penjaga.agent.backup.backend.FileKind;
 import id.penjaga.agent.backup.crypto.KeySlot;
 import id.penjaga.agent.backup.crypto.MasterKey;
-import id.penjaga.agent.backup.crypto.Sealer;
 import id.penjaga.agent.backup.crypto.NativeCrypto;
+import id.penjaga.agent.backup.crypto.Sealer;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.security.MessageDigest;
@@ -407,7 +407,7 @@ public final class Repository implements AutoCloseable {
     }
     long clen = Zstd.compressByteArray(compressed, 0, compressed.length, data, off, len, ZSTD_LEVEL);
     byte[] out = sealBuffer.get();
-    int need = Sealer.sealedLength(Math.max(bound, len));
+    int need = Sealer.sealedLength(bound); // the bound is never below len
     if (out.length < need) {
       out = new byte[need];
       sealBuffer.set(out);

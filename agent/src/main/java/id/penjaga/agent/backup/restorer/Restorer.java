@@ -1,12 +1,12 @@
 package id.penjaga.agent.backup.restorer;
 
+import id.penjaga.agent.backup.crypto.NativeCrypto;
 import id.penjaga.agent.backup.repository.BlobId;
 import id.penjaga.agent.backup.repository.Node;
 import id.penjaga.agent.backup.repository.Repository;
 import id.penjaga.agent.backup.repository.RepositoryException;
 import id.penjaga.agent.backup.repository.Snapshot;
 import id.penjaga.agent.backup.repository.Tree;
-import id.penjaga.agent.backup.crypto.NativeCrypto;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -306,5 +306,4 @@ public final class Restorer {
     }
     return false;
   }
-
 }
