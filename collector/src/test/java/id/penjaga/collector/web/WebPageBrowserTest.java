@@ -19,11 +19,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page in a real headless Chromium (Debian's chromium and chromedriver): a wrong password
@@ -71,7 +75,19 @@ class WebPageBrowserTest {
   private void logIn(String user, String password) {
     browser.findElement(By.id("username")).sendKeys(user);
     browser.findElement(By.id("password")).sendKeys(password);
-    browser.findElement(By.id("login")).click();
+    follow(By.id("login"));
+  }
+
+  /**
+   * Clicks a link or a submit button and waits until the page it opens has loaded: the click
+   * returns before a slow answer (the Argon2id check of a login on a busy machine) arrives.
+   */
+  private void follow(By what) {
+    WebElement old = browser.findElement(By.tagName("html"));
+    browser.findElement(what).click();
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+    wait.until(ExpectedConditions.stalenessOf(old));
+    wait.until(b -> "complete".equals(((JavascriptExecutor) b).executeScript("return document.readyState")));
   }
 
   @Test
@@ -80,7 +96,7 @@ class WebPageBrowserTest {
     assertThat(browser.getCurrentUrl()).endsWith("/ui/login");
 
     logIn("kepala", "salah-sekali-123");
-    assertThat(browser.getCurrentUrl()).contains("/ui/login");
+    assertThat(browser.getCurrentUrl()).endsWith("/ui/login?error=1");
     assertThat(browser.findElement(By.id("error")).getText()).isEqualTo("Nama pengguna atau kata sandi salah.");
     browser.get(collector.base() + "/ui/evidence");
     assertThat(browser.getCurrentUrl()).as("no way in without logging in").endsWith("/ui/login");
@@ -97,25 +113,25 @@ class WebPageBrowserTest {
     shot("dashboard");
 
     // Kepala LPSE decides on the failed backup from the dashboard
-    browser.findElement(By.cssSelector("#alerts a[href^='/ui/ack?alert=']")).click();
+    follow(By.cssSelector("#alerts a[href^='/ui/ack?alert=']"));
     assertThat(browser.findElement(By.id("item")).getText()).contains("BackupGagal");
     browser.findElement(By.id("decision")).sendKeys("Perbaiki kata sandi basis data dan ulangi backup hari ini");
     browser.findElement(By.id("pic")).sendKeys("Budi (Admin Sistem)");
-    browser.findElement(By.id("save")).click();
+    follow(By.id("save"));
     assertThat(browser.findElement(By.id("history")).getText()).contains("Perbaiki kata sandi basis data")
         .contains("kepala (Kepala LPSE)").contains("Budi (Admin Sistem)");
     shot("decision");
 
-    browser.findElement(By.linkText("Register bukti")).click();
+    follow(By.linkText("Register bukti"));
     String evidence = browser.findElement(By.id("evidence")).getText();
     assertThat(evidence).contains("login-failed").contains("login").contains("kepala (Kepala LPSE)")
         .contains("SOP 10 langkah 4").contains("SOP 10 langkah 6")
         .contains("Tindak lanjut atas peringatan").contains("Perbaiki kata sandi basis data");
     shot("evidence");
 
-    browser.findElement(By.linkText("Laporan")).click();
+    follow(By.linkText("Laporan"));
     String month = YearMonth.now(ZoneId.of("Asia/Jakarta")).toString();
-    browser.findElement(By.cssSelector("a[href='/ui/reports/backup-effectiveness/" + month + ".html']")).click();
+    follow(By.cssSelector("a[href='/ui/reports/backup-effectiveness/" + month + ".html']"));
     assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Analisa Efektifitas Backup");
     assertThat(browser.findElement(By.tagName("body")).getText()).contains("LPSE Kabupaten Contoh").contains("50,0%")
         .contains("pg_dump exited with status 1");
@@ -128,11 +144,11 @@ class WebPageBrowserTest {
     assertThat(browser.findElement(By.id("none")).getText()).contains("Belum ada notulen");
     Path notulen = dir.resolve("notulen rapat.txt");
     Files.writeString(notulen, "Notulen rapat bulanan: backup db gagal sekali, kata sandi diperbaiki.\n");
-    ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+    ((JavascriptExecutor) browser).executeScript(
         "arguments[0].value = arguments[1]", browser.findElement(By.id("meeting")), java.time.LocalDate.now().toString());
     browser.findElement(By.id("file")).sendKeys(notulen.toString());
     browser.findElement(By.id("note")).sendKeys("dipimpin Kepala LPSE");
-    browser.findElement(By.id("upload")).click();
+    follow(By.id("upload"));
     String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
         .digest(Files.readAllBytes(notulen)));
     assertThat(browser.findElement(By.id("minutes")).getText()).contains("notulen_rapat.txt").contains(sha)
