@@ -15,19 +15,25 @@ import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.Buffer;
 import net.schmizz.sshj.sftp.FileAttributes;
 import net.schmizz.sshj.sftp.OpenMode;
+import net.schmizz.sshj.sftp.PacketType;
 import net.schmizz.sshj.sftp.RemoteFile;
 import net.schmizz.sshj.sftp.RemoteResourceInfo;
+import net.schmizz.sshj.sftp.Request;
 import net.schmizz.sshj.sftp.Response;
 import net.schmizz.sshj.sftp.SFTPClient;
+import net.schmizz.sshj.sftp.SFTPEngine;
 import net.schmizz.sshj.sftp.SFTPException;
 import net.schmizz.sshj.transport.verification.FingerprintVerifier;
 import net.schmizz.sshj.transport.verification.HostKeyVerifier;
 import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A repository on another server over SFTP ({@code sftp://user@host:port/path}), logged in with a
@@ -35,9 +41,11 @@ import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
  * fingerprint): an unknown or changed key refuses the connection before anything is sent.
  *
  * <p>Files are written under a temporary name and renamed into place; SFTP version 3 refuses to
- * rename onto an existing name, which keeps files from being overwritten. SSHJ offers no
- * {@code fsync@openssh.com}, so durability on the server rests on its file system once the file is
- * closed.
+ * rename onto an existing name, which keeps files from being overwritten. Before the rename, the
+ * written file is flushed to the server's disk with the {@code fsync@openssh.com} extension (OpenSSH
+ * since 6.5, Apache MINA SSHD), so a file is under its final name only once it is durable: a
+ * snapshot never points at data a power cut on the server can still take away. A server that does
+ * not offer the extension is named in one warning; there durability rests on its file system.
  */
 public final class SftpBackend implements Backend {
   /**
@@ -47,16 +55,36 @@ public final class SftpBackend implements Backend {
   private static final int IO_SLICE = 32 << 10;
   private static final int IN_FLIGHT = 16;
 
+  private static final Logger log = LoggerFactory.getLogger(SftpBackend.class);
+  private static final String FSYNC = "fsync@openssh.com";
+
   private final SSHClient ssh;
   private final SFTPClient sftp;
   private final String root;
   private final String location;
+  private final boolean fsync;
+  private long syncs;
 
   private SftpBackend(SSHClient ssh, SFTPClient sftp, String root, String location) {
     this.ssh = ssh;
     this.sftp = sftp;
     this.root = root;
     this.location = location;
+    this.fsync = sftp.getSFTPEngine().supportsServerExtension("fsync", "openssh.com");
+    if (!fsync) {
+      log.warn("sftp server {} does not offer {}: files are renamed into place without being flushed to"
+          + " its disk first, so a power cut on that server may lose the newest backup", location, FSYNC);
+    }
+  }
+
+  /** Whether files are flushed to the server's disk before they are renamed into place. */
+  public boolean flushesToDisk() {
+    return fsync;
+  }
+
+  /** How many files this connection has flushed to the server's disk. */
+  public synchronized long flushed() {
+    return syncs;
   }
 
   /** Connects, verifies the host key, logs in. */
@@ -186,7 +214,12 @@ public final class SftpBackend implements Backend {
   }
 
   @Override
-  public synchronized void save(FileKind kind, String name, byte[] content) throws IOException {
+  public void save(FileKind kind, String name, byte[] content) throws IOException {
+    save(kind, name, content, content.length);
+  }
+
+  @Override
+  public synchronized void save(FileKind kind, String name, byte[] content, int length) throws IOException {
     String target = file(kind, name);
     String dir = parent(target);
     String tmp = dir + "/." + name + ".tmp";
@@ -197,12 +230,17 @@ public final class SftpBackend implements Backend {
       if (kind != FileKind.LOCK && sftp.statExistence(target) != null) {
         throw new FileAlreadyExistsException(location + "/" + kind.path(name));
       }
-      try (RemoteFile f = sftp.open(tmp, EnumSet.of(OpenMode.WRITE, OpenMode.CREAT, OpenMode.TRUNC));
-          RemoteFile.RemoteFileOutputStream out = f.new RemoteFileOutputStream(0, IN_FLIGHT)) {
-        for (int off = 0; off < content.length; off += IO_SLICE) {
-          out.write(content, off, Math.min(IO_SLICE, content.length - off));
+      try (WrittenFile f = WrittenFile.create(sftp.getSFTPEngine(), tmp)) {
+        try (RemoteFile.RemoteFileOutputStream out = f.new RemoteFileOutputStream(0, IN_FLIGHT)) {
+          for (int off = 0; off < length; off += IO_SLICE) {
+            out.write(content, off, Math.min(IO_SLICE, length - off));
+          }
+          out.flush();
         }
-        out.flush();
+        if (fsync) {
+          f.fsync();
+          syncs++;
+        }
       }
       if (kind == FileKind.LOCK) {
         removeQuietly(target);
@@ -324,6 +362,32 @@ public final class SftpBackend implements Backend {
       sftp.close();
     } finally {
       ssh.close();
+    }
+  }
+
+  /**
+   * A file opened for writing whose handle this class can also flush: SSHJ opens files with a
+   * handle it keeps to itself, so the open request is made here (as SSHJ makes it).
+   */
+  private static final class WrittenFile extends RemoteFile {
+    private WrittenFile(SFTPEngine engine, String path, byte[] handle) {
+      super(engine, path, handle);
+    }
+
+    static WrittenFile create(SFTPEngine engine, String path) throws IOException {
+      Request open = engine.newRequest(PacketType.OPEN)
+          .putString(path, engine.getSubsystem().getRemoteCharset())
+          .putUInt32(OpenMode.toMask(EnumSet.of(OpenMode.WRITE, OpenMode.CREAT, OpenMode.TRUNC)))
+          .putFileAttributes(FileAttributes.EMPTY);
+      Response r = engine.request(open).retrieve(engine.getTimeoutMs(), TimeUnit.MILLISECONDS);
+      r.ensurePacketTypeIs(PacketType.HANDLE);
+      return new WrittenFile(engine, path, r.readBytes());
+    }
+
+    /** Asks the server to flush the file to its disk ({@code fsync@openssh.com}) and waits. */
+    void fsync() throws IOException {
+      Request sync = requester.newExtendedRequest(FSYNC).putString(handle);
+      requester.request(sync).retrieve(requester.getTimeoutMs(), TimeUnit.MILLISECONDS).ensureStatusPacketIsOK();
     }
   }
 }

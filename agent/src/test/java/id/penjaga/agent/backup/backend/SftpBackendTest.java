@@ -64,6 +64,25 @@ class SftpBackendTest {
 
   PublicKey allowed;
   SimpleGeneratorHostKeyProvider keys;
+  /** What the server did to files, in order: "sync PATH" and "rename FROM TO" (paths as the client sees them). */
+  final List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final org.apache.sshd.sftp.server.SftpFileSystemAccessor recording =
+      new org.apache.sshd.sftp.server.SftpFileSystemAccessor() {
+        @Override
+        public void syncFileData(org.apache.sshd.sftp.server.SftpSubsystemProxy subsystem,
+            org.apache.sshd.sftp.server.FileHandle handle, Path file, String id, java.nio.channels.Channel channel)
+            throws IOException {
+          org.apache.sshd.sftp.server.SftpFileSystemAccessor.super.syncFileData(subsystem, handle, file, id, channel);
+          events.add("sync " + file);
+        }
+
+        @Override
+        public void renameFile(org.apache.sshd.sftp.server.SftpSubsystemProxy subsystem, Path from, Path to,
+            java.util.Collection<java.nio.file.CopyOption> opts) throws IOException {
+          org.apache.sshd.sftp.server.SftpFileSystemAccessor.super.renameFile(subsystem, from, to, opts);
+          events.add("rename " + from + " " + to);
+        }
+      };
 
   /** The SFTP server on {@code port} (0: any), with the same host key every time. */
   SshServer newServer(int port) {
@@ -76,7 +95,10 @@ class SftpBackendTest {
     }
     s.setKeyPairProvider(keys);
     s.setPublickeyAuthenticator((user, key, session) -> "penjaga".equals(user) && KeyUtils.compareKeys(allowed, key));
-    s.setSubsystemFactories(List.of(new SftpSubsystemFactory()));
+    // Flushes only when the client asks (fsync@openssh.com), not at every close, and records them.
+    org.apache.sshd.common.PropertyResolverUtils.updateProperty(
+        s, org.apache.sshd.sftp.server.SftpFileSystemAccessor.PROP_AUTO_SYNC_FILE_ON_CLOSE, false);
+    s.setSubsystemFactories(List.of(new SftpSubsystemFactory.Builder().withFileSystemAccessor(recording).build()));
     s.setFileSystemFactory(new VirtualFileSystemFactory(served));
     return s;
   }
@@ -181,6 +203,41 @@ class SftpBackendTest {
         assertThat(s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()).isEmpty();
       }
     }
+  }
+
+  @Test
+  void everyFileIsOnTheServersDiskBeforeItIsRenamedIntoPlace() throws Exception {
+    Path source = Files.createDirectories(tmp.resolve("file/paket"));
+    Random r = new Random(3);
+    for (int i = 0; i < 12; i++) {
+      byte[] b = new byte[1_000_000];
+      r.nextBytes(b);
+      Files.write(source.resolve("dok-" + i + ".pdf"), b);
+    }
+    char[] pw = "sftp-fsync".toCharArray();
+    try (SftpBackend b = connect(SftpBackend.sha256Fingerprint(hostKey))) {
+      assertThat(b.flushesToDisk()).as("the server offers fsync@openssh.com").isTrue();
+      Repository.init(b, pw, 1 << 10, Clock.systemUTC()).close();
+    }
+    events.clear();
+    long flushed;
+    try (SftpBackend b = connect(SftpBackend.sha256Fingerprint(hostKey));
+        Repository repo = Repository.open(b, pw, Clock.systemUTC());
+        Archiver a = new Archiver(repo, new ArchiveOptions(List.of(), false), 2)) {
+      a.backup(tmp.resolve("file"), "uploads", null, null, List.of(), "t");
+      flushed = b.flushed();
+    }
+    List<String> renames = events.stream().filter(e -> e.startsWith("rename ")).toList();
+    assertThat(renames).as("packs, an index and the snapshot").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(renames).anyMatch(e -> e.contains("snapshots/")).anyMatch(e -> e.contains("index/"))
+        .anyMatch(e -> e.contains("data/"));
+    for (String rename : renames) {
+      String from = rename.split(" ")[1];
+      int synced = events.indexOf("sync " + from);
+      assertThat(synced).as("%s was flushed before its rename: %s", from, events).isNotNegative()
+          .isLessThan(events.indexOf(rename));
+    }
+    assertThat(flushed).isEqualTo(events.stream().filter(e -> e.startsWith("sync ")).count());
   }
 
   @Test
