@@ -13,7 +13,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,14 +34,20 @@ public final class Repository implements AutoCloseable {
   static final int PACK_TARGET = 8 << 20;
   /** An index file is written after this many new packs, and at every flush. */
   static final int PACKS_PER_INDEX = 64;
+  /** ... or after this many new blobs (many small files), so what waits for an index stays small. */
+  static final int BLOBS_PER_INDEX = 32_768;
   private static final int ZSTD_LEVEL = 1;
 
   private final Backend backend;
   private final MasterKey key;
   private final RepositoryConfig config;
   private final Clock clock;
-  private final Map<BlobId, PackedBlob> index = new ConcurrentHashMap<>();
-  /** Blobs saved in this session but not yet in a written index: deduplication sees them too. */
+  /** Every blob of the repository: off the heap once it is big (see {@link BlobIndex}). */
+  private final BlobIndex index = new BlobIndex();
+  /**
+   * Blobs saved in this session but not yet in a written index: deduplication sees them too. An
+   * index file is written at the latest every {@link #BLOBS_PER_INDEX} blobs, which bounds it.
+   */
   private final Map<BlobId, Boolean> pending = new ConcurrentHashMap<>();
   private final ThreadLocal<Mac> hasher;
   private final ThreadLocal<MessageDigest> sha256 =
@@ -61,6 +66,7 @@ public final class Repository implements AutoCloseable {
   private final Object packLock = new Object();
   private PackBuilder currentPack;
   private final List<List<PackedBlob>> unindexedPacks = new ArrayList<>();
+  private int unindexedBlobs;
   private final Stats stats = new Stats();
   /** The key slot this repository was opened (or created) with. */
   private String keySlotId;
@@ -302,8 +308,16 @@ public final class Repository implements AutoCloseable {
     index.clear();
     for (String name : backend.list(FileKind.INDEX)) {
       for (PackedBlob b : readIndexFile(name).blobs()) {
-        index.putIfAbsent(b.id(), b);
+        indexBlob(b);
       }
+    }
+  }
+
+  private void indexBlob(PackedBlob b) throws IOException {
+    try {
+      index.putIfAbsent(b);
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
     }
   }
 
@@ -323,8 +337,14 @@ public final class Repository implements AutoCloseable {
     return Optional.ofNullable(index.get(id));
   }
 
-  public Collection<PackedBlob> indexEntries() {
-    return index.values();
+  /** Every blob in the index, one at a time. */
+  public void forEachIndexEntry(java.util.function.Consumer<PackedBlob> action) {
+    index.forEach(action);
+  }
+
+  /** How many blobs the index holds. */
+  public long indexSize() {
+    return index.size();
   }
 
   /** The blob id of some plaintext: HMAC-SHA-256 of its SHA-256 under the id key. */
@@ -355,7 +375,7 @@ public final class Repository implements AutoCloseable {
   public Saved saveBlob(BlobType type, byte[] data, int off, int len, byte[] sha256OfPlaintext)
       throws IOException {
     BlobId id = sha256OfPlaintext != null ? idOfDigest(sha256OfPlaintext) : idOf(data, off, len);
-    if (index.containsKey(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) {
+    if (index.contains(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) {
       return new Saved(id, false);
     }
     Sealed sealed = sealBlob(id, data, off, len);
@@ -480,9 +500,11 @@ public final class Repository implements AutoCloseable {
     List<List<PackedBlob>> toIndex = null;
     synchronized (unindexedPacks) {
       unindexedPacks.add(pack.blobs());
-      if (unindexedPacks.size() >= PACKS_PER_INDEX) {
+      unindexedBlobs += pack.blobs().size();
+      if (unindexedPacks.size() >= PACKS_PER_INDEX || unindexedBlobs >= BLOBS_PER_INDEX) {
         toIndex = new ArrayList<>(unindexedPacks);
         unindexedPacks.clear();
+        unindexedBlobs = 0;
       }
     }
     if (toIndex != null) {
@@ -498,7 +520,7 @@ public final class Repository implements AutoCloseable {
     backend.save(FileKind.INDEX, PackBuilder.sha256Hex(sealed), sealed);
     for (List<PackedBlob> p : packs) {
       for (PackedBlob b : p) {
-        index.putIfAbsent(b.id(), b);
+        indexBlob(b);
         pending.remove(b.id());
       }
     }
@@ -521,6 +543,7 @@ public final class Repository implements AutoCloseable {
     synchronized (unindexedPacks) {
       toIndex = new ArrayList<>(unindexedPacks);
       unindexedPacks.clear();
+      unindexedBlobs = 0;
     }
     writeIndex(toIndex);
   }
@@ -672,6 +695,7 @@ public final class Repository implements AutoCloseable {
   @Override
   public void close() throws IOException {
     uploader.shutdownNow();
+    index.close();
     backend.close();
   }
 }
