@@ -173,7 +173,10 @@ class SystemdUnitTest {
             "MemoryMax=256M",
             "Nice=10",
             "IOSchedulingClass=idle",
-            "StateDirectory=penjaga/agent");
+            "StateDirectory=penjaga/agent",
+            "CacheDirectory=penjaga/agent")
+        // scratch files (the index of a large repository) on disk, in the cache directory
+        .anyMatch(s -> s.startsWith("ExecStart=/usr/bin/java -Djava.io.tmpdir=/var/cache/penjaga/agent "));
   }
 
   /** The file's settings, one "Key=value" each, comments and section headers left out. */

@@ -52,6 +52,47 @@ class RepositoryTest {
   }
 
   @Test
+  void indexFilesAreCompressedAndBareJsonOnesStillRead() throws Exception {
+    Random r = new Random(5);
+    List<BlobId> ids = new java.util.ArrayList<>();
+    BlobId old;
+    try (Repository repo = init()) {
+      for (int i = 0; i < 2000; i++) {
+        byte[] b = new byte[200];
+        r.nextBytes(b);
+        ids.add(repo.saveBlob(BlobType.DATA, b, 0, b.length).id());
+      }
+      repo.flush();
+      List<String> files = repo.backend().list(FileKind.INDEX);
+      assertThat(files).hasSize(1);
+      byte[] plain = repo.key().sealer().open(repo.backend().load(FileKind.INDEX, files.get(0)), "index");
+      byte[] json = IndexFile.of(List.of(readAll(repo))).toJson();
+      assertThat(plain[0]).as("compressed").isEqualTo((byte) 1);
+      assertThat(plain.length).isLessThan(json.length * 2 / 3);
+      // An index file as agents wrote it before compression: bare JSON.
+      byte[] b = "written by an earlier agent".getBytes(StandardCharsets.UTF_8);
+      PackBuilder pack = new PackBuilder(new byte[1 << 20]);
+      old = repo.idOf(b, 0, b.length);
+      pack.add(BlobType.DATA, old, b, 0, b.length, b.length);
+      PackBuilder.Finished f = repo.uploadUnindexed(pack);
+      byte[] sealed = repo.key().sealer().seal(IndexFile.of(List.of(f.blobs())).toJson(), "index");
+      repo.backend().save(FileKind.INDEX, PackBuilder.sha256Hex(sealed), sealed);
+    }
+    try (Repository repo = Repository.open(new LocalBackend(dir), PASSWORD, Clock.systemUTC())) {
+      for (BlobId id : ids) {
+        assertThat(repo.find(id)).isPresent();
+      }
+      assertThat(repo.find(old)).isPresent();
+    }
+  }
+
+  private static List<PackedBlob> readAll(Repository repo) {
+    List<PackedBlob> all = new java.util.ArrayList<>();
+    repo.forEachIndexEntry(all::add);
+    return all.stream().filter(b -> all.get(0).pack().equals(b.pack())).toList();
+  }
+
+  @Test
   void packsAreCutAroundLargeBlobsAndTheirBuffersReused() throws Exception {
     // Sizes around the pack buffer (9 MiB): blobs that fit, one that would make the current pack's
     // buffer grow (the pack is cut before it), and one larger than any buffer (its own pack).
