@@ -4,11 +4,9 @@ import id.penjaga.agent.backup.backend.FileKind;
 import id.penjaga.agent.backup.crypto.Sealer;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -47,27 +45,48 @@ public final class Checker {
     List<String> errors = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
 
-    Map<BlobId, PackedBlob> index = new HashMap<>();
-    Map<String, List<PackedBlob>> byPack = new HashMap<>();
+    try (BlobIndex index = new BlobIndex()) {
+      return check(readPercent, seed, index, errors, warnings);
+    }
+  }
+
+  private Result check(double readPercent, long seed, BlobIndex index, List<String> errors, List<String> warnings)
+      throws IOException {
+    // Blobs go to an index like the repository's own (off the heap when big); of the packs only
+    // their names are kept, so the check's memory does not grow with the number of blobs.
+    Set<String> byPack = new HashSet<>();
     for (String name : repo.backend().list(FileKind.INDEX)) {
       try {
         for (PackedBlob b : repo.readIndexFile(name).blobs()) {
-          index.putIfAbsent(b.id(), b);
-          byPack.computeIfAbsent(b.pack(), k -> new ArrayList<>()).add(b);
+          index.putIfAbsent(b);
+          byPack.add(b.pack());
         }
       } catch (IOException e) {
         errors.add(e.getMessage());
+      } catch (java.io.UncheckedIOException e) {
+        throw e.getCause();
       }
     }
     Set<String> packs = new TreeSet<>(repo.backend().list(FileKind.PACK));
-    for (String p : byPack.keySet()) {
+    Set<String> missing = new HashSet<>();
+    for (String p : byPack) {
       if (!packs.contains(p)) {
         errors.add("pack " + p + " is listed in the index but missing");
+        missing.add(p);
       }
+    }
+    // The blobs of a missing pack are lost: the files that need them are named below.
+    Set<BlobId> damaged = new HashSet<>();
+    if (!missing.isEmpty()) {
+      index.forEach(b -> {
+        if (missing.contains(b.pack())) {
+          damaged.add(b.id());
+        }
+      });
     }
     int unused = 0;
     for (String p : packs) {
-      if (!byPack.containsKey(p)) {
+      if (!byPack.contains(p)) {
         unused++;
       }
     }
@@ -85,7 +104,6 @@ public final class Checker {
     }
 
     // Every blob a snapshot needs must be in the index, every tree must open.
-    Set<BlobId> damaged = new HashSet<>();
     Set<BlobId> visitedTrees = new HashSet<>();
     for (Snapshot s : snapshots) {
       walk(s, BlobId.parse(s.tree()), "", index, visitedTrees, errors, null, null);
@@ -93,12 +111,12 @@ public final class Checker {
 
     int packsRead = 0;
     if (readPercent > 0) {
-      List<String> candidates = new ArrayList<>(new TreeSet<>(byPack.keySet()));
+      List<String> candidates = new ArrayList<>(new TreeSet<>(byPack));
       candidates.retainAll(packs);
       List<String> toRead = sample(candidates, readPercent, seed);
       for (String p : toRead) {
         packsRead++;
-        readPack(p, byPack.get(p), damaged, errors);
+        readPack(p, index, damaged, errors);
       }
     }
     List<String> damagedFiles = new ArrayList<>();
@@ -125,22 +143,47 @@ public final class Checker {
     return shuffled.subList(0, Math.min(n, shuffled.size()));
   }
 
-  private void readPack(String pack, List<PackedBlob> listed, Set<BlobId> damaged, List<String> errors) {
+  /**
+   * Reads a pack: its hash, its header, and every blob the index places in it, decrypted and
+   * verified. The blobs are found through the pack's header, and each is checked to be where the
+   * index says; when the header is unreadable, the index is searched for the pack's blobs instead.
+   */
+  private void readPack(String pack, BlobIndex index, Set<BlobId> damaged, List<String> errors) {
     byte[] bytes;
     try {
       bytes = repo.loadPack(pack);
     } catch (IOException e) {
       errors.add("pack " + pack + " cannot be read: " + e.getMessage());
-      listed.forEach(b -> damaged.add(b.id()));
+      index.forEach(b -> {
+        if (b.pack().equals(pack)) {
+          damaged.add(b.id());
+        }
+      });
       return;
     }
     if (!PackBuilder.sha256Hex(bytes).equals(pack)) {
       errors.add("pack " + pack + " is damaged: its content does not match its name");
     }
+    List<PackedBlob> listed = new ArrayList<>();
     try {
-      PackBuilder.readHeader(bytes, repo.key().sealer());
+      for (PackBuilder.Entry e : PackBuilder.readHeader(bytes, repo.key().sealer())) {
+        PackedBlob at = index.get(e.id());
+        if (at != null && at.pack().equals(pack)) {
+          if (at.offset() != e.offset() || at.length() != e.length()) {
+            errors.add("the index places blob " + e.id().hex() + " at " + at.offset() + "+" + at.length()
+                + " in pack " + pack + ", its header at " + e.offset() + "+" + e.length());
+          }
+          listed.add(at);
+        }
+      }
     } catch (Sealer.TamperedException | RuntimeException e) {
       errors.add("pack " + pack + " has a damaged header: " + e.getMessage());
+      listed.clear();
+      index.forEach(b -> {
+        if (b.pack().equals(pack)) {
+          listed.add(b);
+        }
+      });
     }
     for (PackedBlob b : listed) {
       try {
@@ -163,13 +206,13 @@ public final class Checker {
       Snapshot s,
       BlobId treeId,
       String path,
-      Map<BlobId, PackedBlob> index,
+      BlobIndex index,
       Set<BlobId> visited,
       List<String> errors,
       Set<BlobId> damaged,
       Set<String> damagedFiles) {
     String where = "snapshot " + s.shortId() + " (" + s.source() + ", " + s.time() + ")";
-    if (!index.containsKey(treeId)) {
+    if (!index.contains(treeId)) {
       errors.add(where + ": directory /" + path + " is missing (tree " + treeId + ")");
       return;
     }
@@ -199,7 +242,7 @@ public final class Checker {
               damagedFiles.add(where + ": /" + p);
               break;
             }
-          } else if (!index.containsKey(b)) {
+          } else if (!index.contains(b)) {
             errors.add(where + ": file /" + p + " has a missing chunk " + b);
             break;
           }

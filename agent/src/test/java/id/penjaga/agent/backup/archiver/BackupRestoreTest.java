@@ -253,6 +253,62 @@ class BackupRestoreTest {
   }
 
   @Test
+  void aDamagedPackHeaderAndAMissingPackNameTheirFiles() throws Exception {
+    Snapshot s = backup(null).snapshot();
+    String headerPack;
+    String missingPack;
+    java.util.Map<Node, Boolean> inMissing = new java.util.HashMap<>();
+    try (Repository repo = open()) {
+      var tree = repo.loadTree(BlobId.parse(s.tree()));
+      Node paket = tree.nodes().stream().filter(n -> n.name().equals("paket")).findFirst().orElseThrow();
+      Node y2026 = repo.loadTree(BlobId.parse(paket.subtree())).nodes().stream().filter(n -> n.name().equals("2026")).findFirst().orElseThrow();
+      List<Node> files = repo.loadTree(BlobId.parse(y2026.subtree())).nodes();
+      Node big = files.stream().filter(n -> n.name().equals("penawaran-002.pdf")).findFirst().orElseThrow();
+      // one of the big file's packs, not one holding the listings on its path, goes missing
+      java.util.Set<String> treePacks = new java.util.HashSet<>();
+      for (String t : List.of(s.tree(), paket.subtree(), y2026.subtree())) {
+        treePacks.add(repo.find(BlobId.parse(t)).orElseThrow().pack());
+      }
+      missingPack = big.content().stream().map(c -> repo.find(BlobId.parse(c)).orElseThrow().pack())
+          .filter(p -> !treePacks.contains(p)).findFirst().orElseThrow();
+      headerPack = repo.backend().list(FileKind.PACK).stream().filter(p -> !p.equals(missingPack))
+          .findFirst().orElseThrow();
+      for (Node n : files) {
+        if (n.isFile()) {
+          inMissing.put(n, n.content().stream()
+              .anyMatch(c -> repo.find(BlobId.parse(c)).orElseThrow().pack().equals(missingPack)));
+        }
+      }
+    }
+    // The header is sealed at the pack's end, before its 4-byte length: flip a byte in it.
+    Path pack = repoDir.resolve(FileKind.PACK.path(headerPack));
+    try (RandomAccessFile f = new RandomAccessFile(pack.toFile(), "rw")) {
+      f.seek(f.length() - 10);
+      int b = f.read();
+      f.seek(f.length() - 10);
+      f.write(b ^ 0x01);
+    }
+    Files.delete(repoDir.resolve(FileKind.PACK.path(missingPack)));
+    try (Repository repo = open()) {
+      Checker.Result structure = new Checker(repo).check(0, 1);
+      assertThat(structure.errors()).anySatisfy(e -> assertThat(e).contains("pack " + missingPack + " is listed in the index but missing"));
+      // a file is named exactly when one of its chunks was in the missing pack
+      assertThat(structure.damagedFiles()).anySatisfy(f -> assertThat(f).contains("/paket/2026/penawaran-002.pdf"));
+      for (Node n : inMissing.keySet()) {
+        assertThat(structure.damagedFiles().stream().anyMatch(f -> f.endsWith("/paket/2026/" + n.name())))
+            .as(n.name()).isEqualTo(inMissing.get(n));
+      }
+      Checker.Result full = new Checker(repo).check(100, 1);
+      assertThat(full.errors()).anySatisfy(e -> assertThat(e).contains("pack " + headerPack + " has a damaged header"));
+      // a damaged header does not damage the blobs: those the index places in the pack are read
+      // and verified through the index (they open), so no more files are named
+      assertThat(full.damagedFiles()).isEqualTo(structure.damagedFiles());
+      assertThat(full.packsRead()).isEqualTo(full.packs());
+      assertThat(full.blobs()).isPositive();
+    }
+  }
+
+  @Test
   void maliciousNamesInASnapshotAreRefusedAndNothingEscapes() throws Exception {
     for (String evil : List.of("..", "../escaped", "/etc/passwd-copy", "a/../../b", "")) {
       Snapshot s;
