@@ -699,9 +699,23 @@ public final class Repository implements AutoCloseable {
     return key;
   }
 
-  /** Replaces the index with one file covering the given packs, then removes the old files. */
+  /**
+   * Replaces the index with files covering the given packs (at most {@link #BLOBS_PER_INDEX} blobs
+   * each, or one pack), then removes the old files.
+   */
   void rewriteIndex(List<List<PackedBlob>> packs, List<String> oldIndexFiles) throws IOException {
-    writeIndex(packs);
+    List<List<PackedBlob>> group = new ArrayList<>();
+    int blobs = 0;
+    for (List<PackedBlob> p : packs) {
+      if (!group.isEmpty() && blobs + p.size() > BLOBS_PER_INDEX) {
+        writeIndex(group);
+        group = new ArrayList<>();
+        blobs = 0;
+      }
+      group.add(p);
+      blobs += p.size();
+    }
+    writeIndex(group);
     for (String old : oldIndexFiles) {
       backend.remove(FileKind.INDEX, old);
     }

@@ -86,6 +86,36 @@ class RepositoryTest {
     }
   }
 
+  @Test
+  void aRewrittenIndexIsSplitIntoFilesOfBoundedSize() throws Exception {
+    Random r = new Random(6);
+    List<BlobId> ids = new java.util.ArrayList<>();
+    try (Repository repo = init()) {
+      for (int i = 0; i < 3 * Repository.BLOBS_PER_INDEX / 2; i++) {
+        byte[] b = new byte[400];
+        r.nextBytes(b);
+        ids.add(repo.saveBlob(BlobType.DATA, b, 0, b.length).id());
+      }
+      repo.flush();
+      java.util.Map<String, List<PackedBlob>> byPack = new java.util.TreeMap<>();
+      repo.forEachIndexEntry(b -> byPack.computeIfAbsent(b.pack(), k -> new java.util.ArrayList<>()).add(b));
+      assertThat(byPack).hasSizeGreaterThanOrEqualTo(3);
+      List<String> old = repo.backend().list(FileKind.INDEX);
+      repo.rewriteIndex(new java.util.ArrayList<>(byPack.values()), old);
+      List<String> now = repo.backend().list(FileKind.INDEX);
+      assertThat(now).hasSizeGreaterThanOrEqualTo(2).doesNotContainAnyElementsOf(old);
+      for (String f : now) {
+        assertThat(repo.readIndexFile(f).blobs().size()).isLessThanOrEqualTo(Repository.BLOBS_PER_INDEX);
+      }
+    }
+    try (Repository repo = Repository.open(new LocalBackend(dir), PASSWORD, Clock.systemUTC())) {
+      assertThat(repo.indexSize()).isEqualTo(ids.size());
+      for (BlobId id : ids) {
+        assertThat(repo.find(id)).isPresent();
+      }
+    }
+  }
+
   private static List<PackedBlob> readAll(Repository repo) {
     List<PackedBlob> all = new java.util.ArrayList<>();
     repo.forEachIndexEntry(all::add);
