@@ -13,7 +13,7 @@ mib=${BENCH_MIB:-1024}
 files=${BENCH_FILES:-4000}
 work=${BENCH_DIR:-/tmp/penjaga-bench}
 # The options of the installed command (packaging/penjaga-agent).
-java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xmx256m -XX:TieredStopAtLevel=1}
+java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xms16m -Xmx256m -XX:TieredStopAtLevel=1}
 
 if [ "$(id -u)" -eq 0 ]; then
   missing=()
