@@ -105,13 +105,7 @@ class SftpBackendTest {
 
   @Test
   void aConnectionCutMidUploadFailsTheRunCleanlyAndTheNextSucceeds() throws Exception {
-    Path source = Files.createDirectories(tmp.resolve("file/paket"));
-    Random r = new Random(9);
-    for (int i = 0; i < 24; i++) {
-      byte[] b = new byte[1_500_000];
-      r.nextBytes(b);
-      Files.write(source.resolve("dok-" + i + ".pdf"), b);
-    }
+    Path source = documents(24, 1_500_000, 9);
     Path pass = id.penjaga.agent.AgentFixtures.secret(tmp.resolve("repo.pass"), "sftp-putus");
     Path config = tmp.resolve("agent.yaml");
     Files.writeString(config, String.join("\n",
@@ -153,6 +147,18 @@ class SftpBackendTest {
       assertThat(Files.readAllBytes(tmp.resolve("back/paket/dok-" + i + ".pdf")))
           .isEqualTo(Files.readAllBytes(source.resolve("dok-" + i + ".pdf")));
     }
+  }
+
+  /** {@code count} documents of random bytes in file/paket, dok-0.pdf and on; returns the directory. */
+  Path documents(int count, int size, long seed) throws IOException {
+    Path source = Files.createDirectories(tmp.resolve("file/paket"));
+    Random r = new Random(seed);
+    for (int i = 0; i < count; i++) {
+      byte[] b = new byte[size];
+      r.nextBytes(b);
+      Files.write(source.resolve("dok-" + i + ".pdf"), b);
+    }
+    return source;
   }
 
   long packs() throws IOException {
@@ -207,13 +213,7 @@ class SftpBackendTest {
 
   @Test
   void everyFileIsOnTheServersDiskBeforeItIsRenamedIntoPlace() throws Exception {
-    Path source = Files.createDirectories(tmp.resolve("file/paket"));
-    Random r = new Random(3);
-    for (int i = 0; i < 12; i++) {
-      byte[] b = new byte[1_000_000];
-      r.nextBytes(b);
-      Files.write(source.resolve("dok-" + i + ".pdf"), b);
-    }
+    documents(12, 1_000_000, 3);
     char[] pw = "sftp-fsync".toCharArray();
     try (SftpBackend b = connect(SftpBackend.sha256Fingerprint(hostKey))) {
       assertThat(b.flushesToDisk()).as("the server offers fsync@openssh.com").isTrue();
