@@ -73,7 +73,7 @@ run() {
       [ "$live" -gt "$max" ] && max=$live
     fi
   done
-  wait "$timer" || { echo "$name failed:"; tail -20 "$log.err" "$log.out"; exit 1; }
+  wait "$timer" || { echo "$name failed:"; tail -n 20 "$log.err" "$log.out"; exit 1; }
   read -r wall user sys rss < "$log.time"
   local summary
   summary=$(python3 - "$log.out" <<'PY'
