@@ -194,9 +194,7 @@ public final class Archiver implements AutoCloseable {
     }
 
     public long bytesRead() {
-      synchronized (summary) {
-        return summary.bytesRead;
-      }
+      return summary.bytesRead();
     }
   }
 
@@ -212,13 +210,7 @@ public final class Archiver implements AutoCloseable {
       throw new IllegalArgumentException("invalid entry name " + name);
     }
     Content c = readContent(in, counters.summary);
-    synchronized (counters.summary) {
-      if (old != null && old.isFile()) {
-        counters.summary.filesChanged++;
-      } else {
-        counters.summary.filesNew++;
-      }
-    }
+    counters.summary.stored(old);
     join(CompletableFuture.allOf(c.chunks().toArray(CompletableFuture[]::new)));
     long ns = mtime.getEpochSecond() * 1_000_000_000L + mtime.getNano();
     return new Node(
@@ -374,9 +366,7 @@ public final class Archiver implements AutoCloseable {
         && old.inode() != null
         && old.inode() == ((Number) a.get("ino")).longValue()
         && old.content().stream().allMatch(id -> repo.find(BlobId.parse(id)).isPresent())) {
-      synchronized (summary) {
-        summary.filesUnchanged++;
-      }
+      summary.unchanged();
       return CompletableFuture.completedFuture(
           node(name, Node.FILE, a, old.content(), old.sha256(), size(a), null, null));
     }
@@ -412,13 +402,7 @@ public final class Archiver implements AutoCloseable {
       if (changed) {
         summary.error(file + ": changed while being read; the stored copy may be inconsistent");
       }
-      synchronized (summary) {
-        if (old != null && old.isFile()) {
-          summary.filesChanged++;
-        } else {
-          summary.filesNew++;
-        }
-      }
+      summary.stored(old);
       return node(name, Node.FILE, after, c.ids(), c.sha256(), c.bytes(), null, null);
     }
   }
@@ -459,9 +443,7 @@ public final class Archiver implements AutoCloseable {
     } finally {
       r.reader.reset(InputStream.nullInputStream());
     }
-    synchronized (summary) {
-      summary.bytesRead += total;
-    }
+    summary.read(total);
     return new Stored(ids, HexFormat.of().formatHex(whole.digest()), total);
   }
 
@@ -511,9 +493,7 @@ public final class Archiver implements AutoCloseable {
         futures.add(submit(held, chunks == 1 ? digest : null));
       }
     }
-    synchronized (summary) {
-      summary.bytesRead += total;
-    }
+    summary.read(total);
     return new Content(futures, HexFormat.of().formatHex(digest), total);
   }
 
@@ -627,7 +607,6 @@ public final class Archiver implements AutoCloseable {
     Instant i = ((FileTime) fileTime).toInstant();
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
   }
-
 
   private static String hostName() {
     try {

@@ -15,6 +15,27 @@ final class BackupSummary {
   long errorCount;
   private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
 
+  /** A file read and stored: changed if the parent snapshot had it as a file ({@code old}), else new. */
+  synchronized void stored(id.penjaga.agent.backup.repository.Node old) {
+    if (old != null && old.isFile()) {
+      filesChanged++;
+    } else {
+      filesNew++;
+    }
+  }
+
+  synchronized void unchanged() {
+    filesUnchanged++;
+  }
+
+  synchronized void read(long bytes) {
+    bytesRead += bytes;
+  }
+
+  synchronized long bytesRead() {
+    return bytesRead;
+  }
+
   synchronized void error(String message) {
     errorCount++;
     if (errors.size() < MAX_LISTED_ERRORS) {

@@ -1,7 +1,6 @@
 package id.penjaga.agent.backup.repository;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -63,20 +62,19 @@ final class BlobIndex implements AutoCloseable {
     this(Path.of(System.getProperty("java.io.tmpdir")), 1 << 20);
   }
 
-  /** Adds a blob unless its id is there already; returns whether it was added. */
-  boolean putIfAbsent(PackedBlob b) {
+  /**
+   * Adds a blob unless its id is there already; returns whether it was added.
+   *
+   * @throws IOException if a table that outgrew the heap cannot be mapped in the scratch directory
+   */
+  boolean putIfAbsent(PackedBlob b) throws IOException {
     byte[] id = b.id().raw();
     Segment s = segment(id);
-    synchronized (s) {
+    synchronized (s) { // then the pack lock, as in forEach: always in this order
       if (s.find(id) >= 0) {
         return false;
       }
-    }
-    int ref = (packNumber(b.pack()) + 1) | (b.type() == BlobType.TREE ? TREE_BIT : 0);
-    synchronized (s) {
-      if (s.find(id) >= 0) {
-        return false;
-      }
+      int ref = (packNumber(b.pack()) + 1) | (b.type() == BlobType.TREE ? TREE_BIT : 0);
       s.insert(id, ref, b.offset(), b.length(), b.rawLength());
       return true;
     }
@@ -236,7 +234,7 @@ final class BlobIndex implements AutoCloseable {
       }
     }
 
-    void insert(byte[] id, int ref, int offset, int length, int raw) {
+    void insert(byte[] id, int ref, int offset, int length, int raw) throws IOException {
       if ((long) (count + 1) * LOAD_DEN > (long) slots * LOAD_NUM) {
         grow();
       }
@@ -244,7 +242,7 @@ final class BlobIndex implements AutoCloseable {
       count++;
     }
 
-    private void grow() {
+    private void grow() throws IOException {
       if (slots >= MAX_SLOTS) {
         throw new IllegalStateException("the index has more blobs than this agent can hold ("
             + (long) SEGMENTS * MAX_SLOTS * LOAD_NUM / LOAD_DEN + ")");
@@ -264,7 +262,7 @@ final class BlobIndex implements AutoCloseable {
       slots = bigger;
     }
 
-    private ByteBuffer allocate(int n) {
+    private ByteBuffer allocate(int n) throws IOException {
       long bytes = (long) n * SLOT;
       if (bytes <= heapSegmentBytes) {
         return ByteBuffer.allocate((int) bytes);
@@ -279,7 +277,7 @@ final class BlobIndex implements AutoCloseable {
           Files.delete(file); // the mapping keeps the pages; the name goes at once
         }
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot make a scratch file for the index in " + scratch
+        throw new IOException("cannot make a scratch file for the index in " + scratch
             + " (" + e.getMessage() + "); it needs about " + (bytes >> 20) + " MiB there", e);
       }
     }

@@ -56,15 +56,16 @@ public final class Checker {
     // their names are kept, so the check's memory does not grow with the number of blobs.
     Set<String> byPack = new HashSet<>();
     for (String name : repo.backend().list(FileKind.INDEX)) {
+      List<PackedBlob> blobs;
       try {
-        for (PackedBlob b : repo.readIndexFile(name).blobs()) {
-          index.putIfAbsent(b);
-          byPack.add(b.pack());
-        }
+        blobs = repo.readIndexFile(name).blobs();
       } catch (IOException e) {
         errors.add(e.getMessage());
-      } catch (java.io.UncheckedIOException e) {
-        throw e.getCause();
+        continue;
+      }
+      for (PackedBlob b : blobs) {
+        index.putIfAbsent(b);
+        byPack.add(b.pack());
       }
     }
     Set<String> packs = new TreeSet<>(repo.backend().list(FileKind.PACK));
@@ -78,11 +79,7 @@ public final class Checker {
     // The blobs of a missing pack are lost: the files that need them are named below.
     Set<BlobId> damaged = new HashSet<>();
     if (!missing.isEmpty()) {
-      index.forEach(b -> {
-        if (missing.contains(b.pack())) {
-          damaged.add(b.id());
-        }
-      });
+      inPacks(index, missing, b -> damaged.add(b.id()));
     }
     int unused = 0;
     for (String p : packs) {
@@ -154,11 +151,7 @@ public final class Checker {
       bytes = repo.loadPack(pack);
     } catch (IOException e) {
       errors.add("pack " + pack + " cannot be read: " + e.getMessage());
-      index.forEach(b -> {
-        if (b.pack().equals(pack)) {
-          damaged.add(b.id());
-        }
-      });
+      inPacks(index, Set.of(pack), b -> damaged.add(b.id()));
       return;
     }
     if (!PackBuilder.sha256Hex(bytes).equals(pack)) {
@@ -179,11 +172,7 @@ public final class Checker {
     } catch (Sealer.TamperedException | RuntimeException e) {
       errors.add("pack " + pack + " has a damaged header: " + e.getMessage());
       listed.clear();
-      index.forEach(b -> {
-        if (b.pack().equals(pack)) {
-          listed.add(b);
-        }
-      });
+      inPacks(index, Set.of(pack), listed::add);
     }
     for (PackedBlob b : listed) {
       try {
@@ -196,6 +185,15 @@ public final class Checker {
         damaged.add(b.id());
       }
     }
+  }
+
+  /** The blobs the index places in one of {@code packs}: one pass over the whole index. */
+  private static void inPacks(BlobIndex index, Set<String> packs, java.util.function.Consumer<PackedBlob> action) {
+    index.forEach(b -> {
+      if (packs.contains(b.pack())) {
+        action.accept(b);
+      }
+    });
   }
 
   /**

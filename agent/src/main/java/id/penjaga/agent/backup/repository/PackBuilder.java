@@ -44,16 +44,17 @@ final class PackBuilder {
 
   /** Adds the sealed blob {@code sealed[off, off + len)}. */
   void add(BlobType type, BlobId id, byte[] sealed, int off, int len, int rawLength) {
-    ensure(len);
-    System.arraycopy(sealed, off, buf, size, len);
     entries.add(new Entry(type, id, size, len, rawLength));
-    size += len;
+    append(sealed, off, len);
   }
 
-  private void ensure(int more) {
-    if (size + more > buf.length) {
-      buf = Arrays.copyOf(buf, Math.max(size + more, buf.length + (buf.length >> 1)));
+  /** Appends {@code bytes[off, off + len)}, growing the buffer if they do not fit. */
+  private void append(byte[] bytes, int off, int len) {
+    if (size + len > buf.length) {
+      buf = Arrays.copyOf(buf, Math.max(size + len, buf.length + (buf.length >> 1)));
     }
+    System.arraycopy(bytes, off, buf, size, len);
+    size += len;
   }
 
   int size() {
@@ -75,11 +76,8 @@ final class PackBuilder {
       header.putInt(e.rawLength());
     }
     byte[] sealedHeader = sealer.seal(header.array(), "pack-header");
-    ensure(sealedHeader.length + 4);
-    System.arraycopy(sealedHeader, 0, buf, size, sealedHeader.length);
-    size += sealedHeader.length;
-    ByteBuffer.wrap(buf, size, 4).putInt(sealedHeader.length);
-    size += 4;
+    append(sealedHeader, 0, sealedHeader.length);
+    append(ByteBuffer.allocate(4).putInt(sealedHeader.length).array(), 0, 4);
     String id = sha256Hex(buf, 0, size);
     List<PackedBlob> blobs = new ArrayList<>(entries.size());
     for (Entry e : entries) {

@@ -309,16 +309,8 @@ public final class Repository implements AutoCloseable {
     index.clear();
     for (String name : backend.list(FileKind.INDEX)) {
       for (PackedBlob b : readIndexFile(name).blobs()) {
-        indexBlob(b);
+        index.putIfAbsent(b);
       }
-    }
-  }
-
-  private void indexBlob(PackedBlob b) throws IOException {
-    try {
-      index.putIfAbsent(b);
-    } catch (java.io.UncheckedIOException e) {
-      throw e.getCause();
     }
   }
 
@@ -334,18 +326,25 @@ public final class Repository implements AutoCloseable {
       throw new RepositoryException("index file " + name + " is damaged: " + e.getMessage());
     }
     if (plain.length > 0 && plain[0] == 1) { // zstd-compressed JSON (earlier agents wrote bare JSON)
-      long size = Zstd.getFrameContentSize(plain, 1, plain.length - 1);
-      if (size < 0 || size > Integer.MAX_VALUE - 16) {
-        throw new RepositoryException("index file " + name + " is damaged: its size is unreadable");
-      }
-      byte[] json = new byte[(int) size];
-      long n = Zstd.decompressByteArray(json, 0, json.length, plain, 1, plain.length - 1);
-      if (Zstd.isError(n) || n != json.length) {
+      plain = decompressAfterFlag(plain, Zstd.getFrameContentSize(plain, 1, plain.length - 1));
+      if (plain == null) {
         throw new RepositoryException("index file " + name + " is damaged: it does not decompress");
       }
-      plain = json;
     }
     return IndexFile.fromJson(plain);
+  }
+
+  /**
+   * {@code framed[1..]} decompressed (the first byte is the format flag), expected to be {@code
+   * size} bytes; null when it is not (damage, or a size that cannot be).
+   */
+  private static byte[] decompressAfterFlag(byte[] framed, long size) {
+    if (size < 0 || size > Integer.MAX_VALUE - 16) {
+      return null;
+    }
+    byte[] out = new byte[(int) size];
+    long n = Zstd.decompressByteArray(out, 0, out.length, framed, 1, framed.length - 1);
+    return Zstd.isError(n) || n != out.length ? null : out;
   }
 
   public Optional<PackedBlob> find(BlobId id) {
@@ -527,10 +526,28 @@ public final class Repository implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes index files covering {@code packs}: at most {@link #BLOBS_PER_INDEX} blobs a file (or
+   * one pack), so no index file, nor what it takes to write or read one, grows with the repository.
+   */
   private void writeIndex(List<List<PackedBlob>> packs) throws IOException {
-    if (packs.isEmpty()) {
-      return;
+    List<List<PackedBlob>> group = new ArrayList<>();
+    int blobs = 0;
+    for (List<PackedBlob> p : packs) {
+      if (!group.isEmpty() && blobs + p.size() > BLOBS_PER_INDEX) {
+        writeIndexFile(group);
+        group = new ArrayList<>();
+        blobs = 0;
+      }
+      group.add(p);
+      blobs += p.size();
     }
+    if (!group.isEmpty()) {
+      writeIndexFile(group);
+    }
+  }
+
+  private void writeIndexFile(List<List<PackedBlob>> packs) throws IOException {
     byte[] json = IndexFile.of(packs).toJson();
     byte[] compressed = new byte[1 + (int) Zstd.compressBound(json.length)];
     compressed[0] = 1;
@@ -542,7 +559,7 @@ public final class Repository implements AutoCloseable {
     backend.save(FileKind.INDEX, PackBuilder.sha256Hex(sealed), sealed);
     for (List<PackedBlob> p : packs) {
       for (PackedBlob b : p) {
-        indexBlob(b);
+        index.putIfAbsent(b);
         pending.remove(b.id());
       }
     }
@@ -605,9 +622,8 @@ public final class Repository implements AutoCloseable {
     }
     byte[] data;
     if (plain.length > 0 && plain[0] == 1) {
-      data = new byte[at.rawLength()];
-      long n = Zstd.decompressByteArray(data, 0, data.length, plain, 1, plain.length - 1);
-      if (Zstd.isError(n) || n != data.length) {
+      data = decompressAfterFlag(plain, at.rawLength());
+      if (data == null) {
         throw new RepositoryException("blob " + at.id().hex() + " does not decompress");
       }
     } else if (plain.length > 0 && plain[0] == 0) {
@@ -699,23 +715,9 @@ public final class Repository implements AutoCloseable {
     return key;
   }
 
-  /**
-   * Replaces the index with files covering the given packs (at most {@link #BLOBS_PER_INDEX} blobs
-   * each, or one pack), then removes the old files.
-   */
+  /** Replaces the index with files covering the given packs, then removes the old files. */
   void rewriteIndex(List<List<PackedBlob>> packs, List<String> oldIndexFiles) throws IOException {
-    List<List<PackedBlob>> group = new ArrayList<>();
-    int blobs = 0;
-    for (List<PackedBlob> p : packs) {
-      if (!group.isEmpty() && blobs + p.size() > BLOBS_PER_INDEX) {
-        writeIndex(group);
-        group = new ArrayList<>();
-        blobs = 0;
-      }
-      group.add(p);
-      blobs += p.size();
-    }
-    writeIndex(group);
+    writeIndex(packs);
     for (String old : oldIndexFiles) {
       backend.remove(FileKind.INDEX, old);
     }
