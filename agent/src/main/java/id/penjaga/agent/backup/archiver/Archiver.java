@@ -105,16 +105,14 @@ public final class Archiver implements AutoCloseable {
         });
   }
 
-  /** One thread's tools for reading files: a chunk reader, a chunk buffer and two hashes. */
+  /** One thread's tools for reading files: a chunk reader (with its buffer) and two hashes. */
   private static final class FileReader {
     final Chunker.Reader reader;
-    final byte[] buffer;
     final MessageDigest whole = NativeCrypto.sha256();
     final MessageDigest chunk = NativeCrypto.sha256();
 
     FileReader(Chunker chunker) {
       this.reader = chunker.reader(InputStream.nullInputStream());
-      this.buffer = new byte[chunker.params().max()];
     }
   }
 
@@ -281,8 +279,10 @@ public final class Archiver implements AutoCloseable {
     }
     children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
     List<CompletableFuture<Node>> nodes = new ArrayList<>(children.size());
+    TreePrefetch prefetch = new TreePrefetch(children, previous);
     for (Path child : children) {
       String name = child.getFileName().toString();
+      prefetch.reached(name);
       Path rel = relative.resolve(name);
       if (ArchiveOptions.excluded(excludes, rel)) {
         continue;
@@ -306,7 +306,7 @@ public final class Archiver implements AutoCloseable {
             log.info("{}: another file system, left out (one-file-system)", child);
             continue;
           }
-          Tree oldTree = old != null && old.isDir() ? loadTreeQuietly(old) : null;
+          Tree oldTree = prefetch.take(name, old);
           Map<String, Object> dirAttrs = a;
           nodes.add(
               saveDirectory(child, rel, oldTree, oldTree != null ? old.subtree() : null, rootDevice, summary)
@@ -322,8 +322,10 @@ public final class Archiver implements AutoCloseable {
         // removed while the backup ran: nothing to save
       }
     }
+    // The tree is saved by whichever thread finishes the directory's last entry, or here and now
+    // when all were done already (every unchanged entry): no hand-over to another thread.
     return CompletableFuture.allOf(nodes.toArray(CompletableFuture[]::new))
-        .thenApplyAsync(
+        .thenApply(
             done -> {
               List<Node> listing = new ArrayList<>(nodes.size());
               for (CompletableFuture<Node> n : nodes) {
@@ -341,8 +343,55 @@ public final class Archiver implements AutoCloseable {
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
-            },
-            workers);
+            });
+  }
+
+  /** Subdirectory listings of the parent snapshot loaded ahead of the walk, at most this many. */
+  private static final int TREES_AHEAD = 16;
+
+  /**
+   * Loads the parent snapshot's listings of a directory's subdirectories on the workers, a few
+   * ahead of the walk, so the walk (on one thread) does not wait for each listing in turn.
+   */
+  private final class TreePrefetch {
+    private final List<Path> children;
+    private final Map<String, Node> previous;
+    private final Map<String, CompletableFuture<Tree>> ahead = new HashMap<>();
+    private int next;
+    private String current;
+
+    TreePrefetch(List<Path> children, Map<String, Node> previous) {
+      this.children = children;
+      this.previous = previous;
+    }
+
+    /**
+     * The walk has reached entry {@code name}: forgets the listing of the entry before it if that
+     * was not taken (excluded, or no longer a directory), and starts loading listings of the
+     * subdirectories coming next, up to {@link #TREES_AHEAD}.
+     */
+    void reached(String name) {
+      if (current != null) {
+        ahead.remove(current);
+      }
+      current = name;
+      while (next < children.size() && ahead.size() < TREES_AHEAD && !previous.isEmpty()) {
+        String coming = children.get(next++).getFileName().toString();
+        Node old = previous.get(coming);
+        if (old != null && old.isDir()) {
+          ahead.put(coming, CompletableFuture.supplyAsync(() -> loadTreeQuietly(old), workers));
+        }
+      }
+    }
+
+    /** The parent snapshot's listing of subdirectory {@code name} (null: none, or unreadable). */
+    Tree take(String name, Node old) {
+      CompletableFuture<Tree> f = ahead.remove(name);
+      if (f != null) {
+        return f.join(); // loadTreeQuietly does not throw
+      }
+      return old != null && old.isDir() ? loadTreeQuietly(old) : null;
+    }
   }
 
   private Tree loadTreeQuietly(Node old) {
@@ -423,9 +472,9 @@ public final class Archiver implements AutoCloseable {
     long total = 0;
     try (InputStream in = Files.newInputStream(file, NOFOLLOW)) {
       r.reader.reset(in);
-      byte[] buf = r.buffer;
       int n;
-      while ((n = r.reader.next(buf)) >= 0) {
+      while ((n = r.reader.next()) >= 0) {
+        byte[] buf = r.reader.chunk();
         whole.update(buf, 0, n);
         byte[] chunkSha;
         if (ids.isEmpty()) {
@@ -473,13 +522,13 @@ public final class Archiver implements AutoCloseable {
     {
       FileReader r = fileReader.get();
       Chunker.Reader reader = r.reader.reset(in);
-      byte[] buf = r.buffer;
       int n;
       // Each chunk is handed on when the next one is read: a file of one chunk (most bid
       // documents) then gives its whole-file hash to the chunk, which is not hashed again.
       byte[] held = null;
       int chunks = 0;
-      while ((n = reader.next(buf)) >= 0) {
+      while ((n = reader.next()) >= 0) {
+        byte[] buf = reader.chunk();
         sha.update(buf, 0, n);
         total += n;
         if (held != null) {

@@ -2,6 +2,7 @@ package id.penjaga.agent.backup.chunker;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -100,6 +101,9 @@ public final class Chunker {
     /** The rolling hash of the chunk being cut, between scans of consecutive reads. */
     private long hash;
 
+    /** The buffer of {@link #next()}: grown as chunks need, never beyond {@code max}. */
+    private byte[] chunk = new byte[0];
+
     Reader(InputStream in) {
       this.in = Objects.requireNonNull(in, "in");
     }
@@ -121,17 +125,40 @@ public final class Chunker {
      * @throws IllegalArgumentException if {@code out} is shorter than {@code params().max()}
      */
     public int next(byte[] out) throws IOException {
+      if (out.length < params.max()) {
+        throw new IllegalArgumentException(
+            "chunk buffer of " + out.length + " bytes is shorter than the maximum chunk " + params.max());
+      }
+      return cut(out, false);
+    }
+
+    /**
+     * Reads the next chunk into this reader's own buffer ({@link #chunk()}), which grows only as
+     * large as the largest chunk met: most files are far smaller than the maximum chunk.
+     *
+     * @return the chunk's length, or -1 at the end of the stream
+     */
+    public int next() throws IOException {
+      return cut(chunk, true);
+    }
+
+    /** The buffer holding the chunk {@link #next()} returned last, from offset 0. */
+    public byte[] chunk() {
+      return chunk;
+    }
+
+    private int cut(byte[] out, boolean grow) throws IOException {
       int min = params.min();
       int max = params.max();
-      if (out.length < max) {
-        throw new IllegalArgumentException(
-            "chunk buffer of " + out.length + " bytes is shorter than the maximum chunk " + max);
-      }
       int len = 0;
       hash = 0;
       while (len < max) {
         // The first min bytes are in the chunk whatever they hold: read them in one go.
         int want = len < min ? Math.min(min - len, MAX_READ) : Math.min(SCAN_READ, max - len);
+        if (grow && len + want > out.length) {
+          out = Arrays.copyOf(out, Math.min(max, Math.max(len + want, 2 * out.length)));
+          chunk = out;
+        }
         if (carryPos < carryEnd) {
           int from = carryPos;
           int to = from + Math.min(want, carryEnd - from);

@@ -77,8 +77,18 @@ public record KeySlot(
 
   private static byte[] derive(char[] password, byte[] salt, int n, int r, int p) {
     byte[] pw = new String(password).getBytes(StandardCharsets.UTF_8);
-    return SCrypt.generate(pw, salt, n, r, p, 32);
+    byte[] kek = SCrypt.generate(pw, salt, n, r, p, 32);
+    if ((long) n * r * 128 >= BIG_KDF_MEMORY) {
+      // scrypt's memory (32 MiB by default) is garbage now. Collected at once, its room serves
+      // what the command allocates next (a backup's buffers); else the heap would grow past it
+      // and the process hold both.
+      System.gc();
+    }
+    return kek;
   }
+
+  /** scrypt memory from which {@link #derive} gives it back to the heap at once. */
+  private static final long BIG_KDF_MEMORY = 8 << 20;
 
   private static String hostName() {
     try {

@@ -24,6 +24,26 @@ final class PackBuilder {
   /** A finished pack: its id, its bytes ({@code bytes[0, length)}) and what it holds. */
   record Finished(String id, byte[] bytes, int length, List<PackedBlob> blobs) {}
 
+  /**
+   * A pack whose bytes are complete ({@code bytes[0, length)}) but not yet hashed: whoever writes
+   * it names it ({@link #name}), so the hashing is not done by the threads filling packs.
+   */
+  record Complete(byte[] bytes, int length, List<Entry> entries) {
+    Finished name() {
+      String id = sha256Hex(bytes, 0, length);
+      List<PackedBlob> blobs = new ArrayList<>(entries.size());
+      for (Entry e : entries) {
+        blobs.add(new PackedBlob(e.type(), e.id(), id, e.offset(), e.length(), e.rawLength()));
+      }
+      return new Finished(id, bytes, length, blobs);
+    }
+  }
+
+  /** Writes a sealed blob of exactly {@code length} bytes into {@code buffer} at {@code at}. */
+  interface SealInto {
+    int seal(byte[] buffer, int at);
+  }
+
   PackBuilder(int expectedSize) {
     this(new byte[expectedSize]);
   }
@@ -48,13 +68,31 @@ final class PackBuilder {
     append(sealed, off, len);
   }
 
+  /**
+   * Adds a blob of {@code length} sealed bytes that {@code sealer} writes straight into the pack
+   * (no copy of the sealed blob is made anywhere else).
+   */
+  void addSealing(BlobType type, BlobId id, int length, int rawLength, SealInto sealer) {
+    reserve(length);
+    int n = sealer.seal(buf, size);
+    if (n != length) {
+      throw new IllegalStateException("sealed " + n + " bytes, expected " + length);
+    }
+    entries.add(new Entry(type, id, size, length, rawLength));
+    size += length;
+  }
+
   /** Appends {@code bytes[off, off + len)}, growing the buffer if they do not fit. */
   private void append(byte[] bytes, int off, int len) {
+    reserve(len);
+    System.arraycopy(bytes, off, buf, size, len);
+    size += len;
+  }
+
+  private void reserve(int len) {
     if (size + len > buf.length) {
       buf = Arrays.copyOf(buf, Math.max(size + len, buf.length + (buf.length >> 1)));
     }
-    System.arraycopy(bytes, off, buf, size, len);
-    size += len;
   }
 
   int size() {
@@ -65,7 +103,7 @@ final class PackBuilder {
     return entries.size();
   }
 
-  Finished finish(Sealer sealer) {
+  Complete finish(Sealer sealer) {
     ByteBuffer header = ByteBuffer.allocate(4 + entries.size() * (1 + 32 + 12));
     header.putInt(entries.size());
     for (Entry e : entries) {
@@ -78,12 +116,7 @@ final class PackBuilder {
     byte[] sealedHeader = sealer.seal(header.array(), "pack-header");
     append(sealedHeader, 0, sealedHeader.length);
     append(ByteBuffer.allocate(4).putInt(sealedHeader.length).array(), 0, 4);
-    String id = sha256Hex(buf, 0, size);
-    List<PackedBlob> blobs = new ArrayList<>(entries.size());
-    for (Entry e : entries) {
-      blobs.add(new PackedBlob(e.type(), e.id(), id, e.offset(), e.length(), e.rawLength()));
-    }
-    return new Finished(id, buf, size, blobs);
+    return new Complete(buf, size, List.copyOf(entries));
   }
 
   /** Reads the header of a whole pack file, checking it authenticates. */

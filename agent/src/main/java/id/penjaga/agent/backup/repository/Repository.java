@@ -1,6 +1,7 @@
 package id.penjaga.agent.backup.repository;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import id.penjaga.agent.backup.backend.Backend;
 import id.penjaga.agent.backup.backend.FileKind;
 import id.penjaga.agent.backup.crypto.KeySlot;
@@ -55,7 +56,9 @@ public final class Repository implements AutoCloseable {
       ThreadLocal.withInitial(NativeCrypto::sha256);
   /** Each worker's compression and sealing output buffers, kept between blobs. */
   private final ThreadLocal<byte[]> compressBuffer = ThreadLocal.withInitial(() -> new byte[0]);
-  private final ThreadLocal<byte[]> sealBuffer = ThreadLocal.withInitial(() -> new byte[0]);
+  /** zstd compressors, reused (each holds its tables): at most one per thread compressing at once. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<ZstdCompressCtx> compressors =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   /**
    * Pack buffers given back once their pack is written, for the next packs. Packs in memory are
    * bounded by {@link #uploadSlots}, so this holds a few buffers at most.
@@ -182,6 +185,69 @@ public final class Repository implements AutoCloseable {
           "no repository at " + backend.location() + " (run 'penjaga-agent init' first)");
     }
     List<String> slots = backend.list(FileKind.KEY);
+    // The key is derived (scrypt: a third of a second of one core, much of it spent touching its
+    // 32 MiB) on a thread of its own, while this one reads the index files, which need no key
+    // until they are opened.
+    java.util.concurrent.FutureTask<Repository> unlocking =
+        new java.util.concurrent.FutureTask<>(() -> unlock(backend, slots, password, sealedConfig, clock));
+    Thread t = new Thread(unlocking, "key-derivation");
+    t.setDaemon(true);
+    t.start();
+    Map<String, byte[]> read = new java.util.LinkedHashMap<>();
+    List<String> indexFiles;
+    try {
+      indexFiles = backend.list(FileKind.INDEX);
+      long budget = INDEX_READ_AHEAD;
+      for (String name : indexFiles) {
+        Optional<Long> size = backend.stat(FileKind.INDEX, name);
+        if (size.isEmpty() || size.get() > budget) {
+          break;
+        }
+        budget -= size.get();
+        read.put(name, loadIndexFileBytes(backend, name));
+      }
+    } finally {
+      awaitQuietly(unlocking); // no thread is left deriving when this method ends, even in error
+    }
+    Repository repo;
+    try {
+      repo = unlocking.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while opening the repository");
+    }
+    repo.loadIndex(indexFiles, read);
+    return repo;
+  }
+
+  /** Index files read before the key is known, at most this many bytes of them. */
+  private static final long INDEX_READ_AHEAD = 16 << 20;
+
+  private static void awaitQuietly(java.util.concurrent.Future<?> f) {
+    boolean interrupted = false;
+    while (!f.isDone()) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (java.util.concurrent.ExecutionException e) {
+        break;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Opens the master key with the first key slot the password opens, and the config with it. */
+  private static Repository unlock(
+      Backend backend, List<String> slots, char[] password, byte[] sealedConfig, Clock clock)
+      throws IOException {
     for (String slotName : slots) {
       KeySlot slot;
       try {
@@ -208,7 +274,6 @@ public final class Repository implements AutoCloseable {
       }
       Repository repo = new Repository(backend, key, config, clock);
       repo.keySlotId = slotName;
-      repo.loadIndex();
       return repo;
     }
     throw new RepositoryException(
@@ -306,19 +371,35 @@ public final class Repository implements AutoCloseable {
 
   /** Reads every index file into memory. */
   public void loadIndex() throws IOException {
+    loadIndex(backend.list(FileKind.INDEX), Map.of());
+  }
+
+  /** Reads the index files {@code names} into memory, taking those in {@code read} as read. */
+  private void loadIndex(List<String> names, Map<String, byte[]> read) throws IOException {
     index.clear();
-    for (String name : backend.list(FileKind.INDEX)) {
-      for (PackedBlob b : readIndexFile(name).blobs()) {
+    for (String name : names) {
+      byte[] sealed = read.get(name);
+      IndexFile file = sealed != null ? openIndexFile(name, sealed) : readIndexFile(name);
+      for (PackedBlob b : file.blobs()) {
         index.putIfAbsent(b);
       }
     }
   }
 
   IndexFile readIndexFile(String name) throws IOException {
+    return openIndexFile(name, loadIndexFileBytes(backend, name));
+  }
+
+  /** An index file's sealed bytes, checked against its name (no key needed). */
+  private static byte[] loadIndexFileBytes(Backend backend, String name) throws IOException {
     byte[] sealed = backend.load(FileKind.INDEX, name);
     if (!PackBuilder.sha256Hex(sealed).equals(name)) {
       throw new RepositoryException("index file " + name + " is damaged (its hash does not match)");
     }
+    return sealed;
+  }
+
+  private IndexFile openIndexFile(String name, byte[] sealed) throws IOException {
     byte[] plain;
     try {
       plain = key.sealer().open(sealed, "index");
@@ -392,11 +473,17 @@ public final class Repository implements AutoCloseable {
     if (index.contains(id) || pending.putIfAbsent(id, Boolean.TRUE) != null) {
       return new Saved(id, false);
     }
-    Sealed sealed = sealBlob(id, data, off, len);
-    int sealedLength = sealed.length();
+    // Compressed here, on the caller's thread; sealed straight into the pack under the pack lock
+    // (AES-GCM is the cheap step), so no thread keeps a buffer of sealed bytes of its own.
+    int compressedLength = compress(data, off, len);
+    boolean packed = compressedLength >= 0;
+    byte[] payload = packed ? compressBuffer.get() : data;
+    int payloadOff = packed ? 0 : off;
+    int payloadLen = packed ? compressedLength : len;
+    int sealedLength = Sealer.sealedLength(payloadLen);
     stats.blob(type, len, sealedLength);
-    PackBuilder.Finished full = null;
-    PackBuilder.Finished before = null;
+    PackBuilder.Complete full = null;
+    PackBuilder.Complete before = null;
     synchronized (packLock) {
       if (currentPack != null && currentPack.count() > 0 && !currentPack.fits(sealedLength)) {
         // Cut the pack before a blob that would make its buffer grow.
@@ -407,7 +494,10 @@ public final class Repository implements AutoCloseable {
         byte[] buffer = freePackBuffers.poll();
         currentPack = new PackBuilder(buffer != null ? buffer : new byte[PACK_BUFFER]);
       }
-      currentPack.add(type, id, sealed.buffer(), 0, sealedLength, len);
+      byte flag = packed ? (byte) 1 : (byte) 0;
+      currentPack.addSealing(
+          type, id, sealedLength, len,
+          (buf, at) -> key.sealer().sealInto(flag, payload, payloadOff, payloadLen, id.raw(), buf, at));
       if (currentPack.size() >= PACK_TARGET) {
         full = currentPack.finish(key.sealer());
         currentPack = null;
@@ -425,42 +515,38 @@ public final class Repository implements AutoCloseable {
   /** The outcome of {@link #saveBlob}. */
   public record Saved(BlobId id, boolean added) {}
 
-  /** A sealed blob: {@code buffer[0, length)}, in this thread's reused seal buffer. */
-  private record Sealed(byte[] buffer, int length) {}
-
   /**
-   * Compresses (when it pays) and seals a blob into this thread's seal buffer: no buffer is
-   * allocated per blob.
+   * Compresses a blob into this thread's {@link #compressBuffer} with a compressor of the pool;
+   * returns the compressed length, or -1 when compression does not save at least 1/32 (scans and
+   * archives stay as they are).
    */
-  private Sealed sealBlob(BlobId id, byte[] data, int off, int len) {
-    byte[] compressed = compressBuffer.get();
+  private int compress(byte[] data, int off, int len) {
+    byte[] out = compressBuffer.get();
     int bound = (int) Zstd.compressBound(len);
-    if (compressed.length < bound) {
-      compressed = new byte[bound];
-      compressBuffer.set(compressed);
+    if (out.length < bound) {
+      out = new byte[bound];
+      compressBuffer.set(out);
     }
-    long clen = Zstd.compressByteArray(compressed, 0, compressed.length, data, off, len, ZSTD_LEVEL);
-    byte[] out = sealBuffer.get();
-    int need = Sealer.sealedLength(bound); // the bound is never below len
-    if (out.length < need) {
-      out = new byte[need];
-      sealBuffer.set(out);
+    ZstdCompressCtx ctx = compressors.poll();
+    if (ctx == null) {
+      ctx = new ZstdCompressCtx().setLevel(ZSTD_LEVEL);
     }
     int n;
-    // Compression is kept only when it saves at least 1/32: scans and archives stay as they are.
-    if (!Zstd.isError(clen) && clen < len - (len >> 5)) {
-      n = key.sealer().sealInto((byte) 1, compressed, 0, (int) clen, id.raw(), out, 0);
-    } else {
-      n = key.sealer().sealInto((byte) 0, data, off, len, id.raw(), out, 0);
+    try {
+      n = ctx.compressByteArray(out, 0, out.length, data, off, len);
+    } catch (RuntimeException e) { // a zstd error: store the blob as it is
+      n = len;
+    } finally {
+      compressors.add(ctx);
     }
-    return new Sealed(out, n);
+    return n < len - (len >> 5) ? n : -1;
   }
 
   /**
    * Hands a finished pack to the upload thread, so workers go on compressing while it is written
    * and synced. At most two packs wait, which bounds memory.
    */
-  private void scheduleUpload(PackBuilder.Finished pack) throws IOException {
+  private void scheduleUpload(PackBuilder.Complete pack) throws IOException {
     rethrowUploadFailure();
     try {
       uploadSlots.acquire();
@@ -505,7 +591,8 @@ public final class Repository implements AutoCloseable {
     rethrowUploadFailure();
   }
 
-  private void upload(PackBuilder.Finished pack) throws IOException {
+  private void upload(PackBuilder.Complete complete) throws IOException {
+    PackBuilder.Finished pack = complete.name();
     backend.save(FileKind.PACK, pack.id(), pack.bytes(), pack.length());
     if (pack.bytes().length == PACK_BUFFER) {
       freePackBuffers.add(pack.bytes());
@@ -567,7 +654,7 @@ public final class Repository implements AutoCloseable {
 
   /** Writes the last partial pack and an index of everything written; then all is durable. */
   public void flush() throws IOException {
-    PackBuilder.Finished last = null;
+    PackBuilder.Complete last = null;
     synchronized (packLock) {
       if (currentPack != null && currentPack.count() > 0) {
         last = currentPack.finish(key.sealer());
@@ -725,7 +812,7 @@ public final class Repository implements AutoCloseable {
 
   /** Uploads a pack built outside a backup (prune) without indexing it; the caller indexes it. */
   PackBuilder.Finished uploadUnindexed(PackBuilder builder) throws IOException {
-    PackBuilder.Finished f = builder.finish(key.sealer());
+    PackBuilder.Finished f = builder.finish(key.sealer()).name();
     backend.save(FileKind.PACK, f.id(), f.bytes(), f.length());
     return f;
   }
@@ -733,6 +820,9 @@ public final class Repository implements AutoCloseable {
   @Override
   public void close() throws IOException {
     uploader.shutdownNow();
+    for (ZstdCompressCtx c; (c = compressors.poll()) != null; ) {
+      c.close();
+    }
     index.close();
     backend.close();
   }
