@@ -12,8 +12,11 @@ root=$(pwd)
 mib=${BENCH_MIB:-1024}
 files=${BENCH_FILES:-4000}
 work=${BENCH_DIR:-/tmp/penjaga-bench}
-# The options of the installed command (packaging/penjaga-agent).
-java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xms16m -Xmx256m -XX:TieredStopAtLevel=1}
+# The options of the installed command (packaging/penjaga-agent), huge pages as it chooses them.
+java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xms16m -Xmn8m -Xmx256m -XX:TieredStopAtLevel=1}
+if [ -z "${PENJAGA_JAVA_OPTS:-}" ] && grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+  java_opts="$java_opts -XX:+UseTransparentHugePages"
+fi
 
 if [ "$(id -u)" -eq 0 ]; then
   missing=()

@@ -165,6 +165,38 @@ class BackupRestoreTest {
   }
 
   @Test
+  void listingsLoadedAheadServeTheirOwnDirectoriesOnly() throws Exception {
+    // More subdirectories than the walk loads ahead, some excluded, one replaced by a file before
+    // the second backup: every listing the walk takes must be the one of its own directory.
+    for (int i = 0; i < 40; i++) {
+      write(String.format("banyak/paket-%02d/dokumen.pdf", i), ("isi " + i).getBytes(StandardCharsets.UTF_8));
+      if (i % 9 == 0) {
+        write(String.format("banyak/sementara-%02d.tmp/catatan.txt", i), "x".getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    Snapshot first = backup(null).snapshot();
+    long files = first.summary().filesNew();
+    assertThat(files).isEqualTo(6 + 40);
+
+    Path replaced = source.resolve("banyak/paket-17");
+    Files.delete(replaced.resolve("dokumen.pdf"));
+    Files.delete(replaced);
+    Files.write(replaced, "sekarang berkas".getBytes(StandardCharsets.UTF_8));
+    Snapshot second = backup(first).snapshot();
+    assertThat(second.summary().filesUnchanged()).isEqualTo(files - 1);
+    assertThat(second.summary().filesNew()).isEqualTo(1);
+    assertThat(second.summary().bytesRead()).isEqualTo("sekarang berkas".length());
+
+    Path target = tmp.resolve("restore-banyak");
+    try (Repository repo = open()) {
+      new Restorer(repo).restore(second, target, List.of());
+    }
+    Map<String, String> expected = describe(source);
+    expected.keySet().removeIf(k -> k.contains(".tmp"));
+    assertThat(describe(target)).isEqualTo(expected);
+  }
+
+  @Test
   void partialRestoreTakesOnlyThePathsAsked() throws Exception {
     Snapshot s = backup(null).snapshot();
     Path target = tmp.resolve("partial");

@@ -268,6 +268,26 @@ class ChunkerBoundaryTest {
   }
 
   @Test
+  void theReadersOwnGrowingBufferGivesTheSameCuts() throws Exception {
+    // Small files first (the buffer stays small), then random data and zeros that need the
+    // maximum: the buffer grows between and within chunks, and no cut moves.
+    Chunker c = new Chunker(DEFAULT, 8);
+    Chunker.Reader r = c.reader(InputStream.nullInputStream());
+    for (byte[] data : List.of(random(30, 1000), random(31, 700 << 10), random(32, 20 << 20), new byte[DEFAULT.max() * 2 + 3])) {
+      r.reset(new ByteArrayInputStream(data));
+      List<byte[]> own = new ArrayList<>();
+      int n;
+      while ((n = r.next()) >= 0) {
+        assertThat(r.chunk().length).isLessThanOrEqualTo(DEFAULT.max());
+        own.add(Arrays.copyOf(r.chunk(), n));
+      }
+      assertThat(lengths(own)).isEqualTo(lengths(chunks(c, data)));
+      assertReassembles(DEFAULT, data, own);
+    }
+    assertThat(r.chunk().length).isEqualTo(DEFAULT.max());
+  }
+
+  @Test
   void aResetReaderStartsAfresh() throws Exception {
     Chunker c = new Chunker(SMALL, 4);
     byte[] first = random(20, 3 << 20);
