@@ -61,7 +61,7 @@ public final class Repository implements AutoCloseable {
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   /**
    * Pack buffers given back once their pack is written, for the next packs. Packs in memory are
-   * bounded by {@link #uploadSlots}, so this holds a few buffers at most.
+   * bounded by {@link #packsInMemory}, so this holds a few buffers at most.
    */
   private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> freePackBuffers =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -81,7 +81,12 @@ public final class Repository implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final java.util.concurrent.Semaphore uploadSlots = new java.util.concurrent.Semaphore(2);
+  /**
+   * Packs in memory, from the first blob put in to the end of their writing: one being filled, one
+   * being written, one waiting. A pack is begun only with a permit, so no thread starts a fourth
+   * buffer while the writer is behind (the pack memory of a backup is bounded at 3 x 9 MiB).
+   */
+  private final java.util.concurrent.Semaphore packsInMemory = new java.util.concurrent.Semaphore(3);
   private volatile Exception uploadFailure;
 
   /** Counters of what this session added. */
@@ -491,6 +496,7 @@ public final class Repository implements AutoCloseable {
         currentPack = null;
       }
       if (currentPack == null) {
+        beginPack();
         byte[] buffer = freePackBuffers.poll();
         currentPack = new PackBuilder(buffer != null ? buffer : new byte[PACK_BUFFER]);
       }
@@ -544,15 +550,14 @@ public final class Repository implements AutoCloseable {
 
   /**
    * Hands a finished pack to the upload thread, so workers go on compressing while it is written
-   * and synced. At most two packs wait, which bounds memory.
+   * and synced. Its permit ({@link #packsInMemory}) is given back once it is written.
    */
   private void scheduleUpload(PackBuilder.Complete pack) throws IOException {
-    rethrowUploadFailure();
     try {
-      uploadSlots.acquire();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting to upload a pack");
+      rethrowUploadFailure();
+    } catch (IOException e) {
+      packsInMemory.release(); // this pack's: it will not be written
+      throw e;
     }
     uploader.execute(
         () -> {
@@ -563,9 +568,20 @@ public final class Repository implements AutoCloseable {
           } catch (IOException | RuntimeException e) {
             uploadFailure = e;
           } finally {
-            uploadSlots.release();
+            packsInMemory.release();
           }
         });
+  }
+
+  /** Takes a permit for a new pack, waiting while the writer is behind (called under the pack lock). */
+  private void beginPack() throws IOException {
+    rethrowUploadFailure();
+    try {
+      packsInMemory.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting for a pack to be written");
+    }
   }
 
   private void rethrowUploadFailure() throws IOException {
