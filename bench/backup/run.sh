@@ -72,7 +72,7 @@ fi
 penjaga=(java $java_opts $cds -jar "$jar" -c "$work/agent.yaml")
 
 declare -A result
-# measure TOOL STEP COMMAND...: wall s, cpu s, peak RSS MiB
+# measure TOOL STEP COMMAND...: wall s, cpu s, peak RSS MiB of one run, added to that step's runs
 measure() {
   local tool=$1 step=$2; shift 2
   local t="$work/time.$tool.$step"
@@ -80,33 +80,47 @@ measure() {
   /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" > "$work/out.$tool.$step" 2>&1 || {
     echo "$tool $step failed:"; tail -20 "$work/out.$tool.$step"; exit 1; }
   read -r wall user sys rss < "$t"
-  result[$tool.$step]=$(awk -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" \
-    'BEGIN { printf "%.2f|%.2f|%.0f", w, u + s, r / 1024 }')
+  result[$tool.$step.wall]+=" $wall"
+  result[$tool.$step.cpu]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+  result[$tool.$step.rss]+=" $((rss / 1024))"
   echo "  $tool $step: wall ${wall}s cpu $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s rss $((rss / 1024)) MiB"
 }
+# median of the numbers given
+median() { tr ' ' '\n' <<< "$*" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+# smallest-largest of the numbers given
+range() { tr ' ' '\n' <<< "$*" | grep . | sort -g | awk 'NR==1{a=$1} {b=$1} END {print a "–" b}'; }
 
-echo "== init"
-"${penjaga[@]}" init > /dev/null
-restic init --repo "$work/repo-restic" --repository-version 2 > /dev/null
-borg init --encryption repokey "$work/repo-borg" > /dev/null
+# Each round starts from the same tree and empty repositories, and runs every step of the three
+# tools side by side; the table gives each step's median over the rounds (this machine's run-to-run
+# noise is large: one run alone can be off by half).
+rounds=${BENCH_ROUNDS:-3}
+for round in $(seq "$rounds"); do
+  echo "== round $round of $rounds"
+  rm -rf "$work/src" "$work"/repo-* "$work"/restore-* "$work/penjaga-state" "$work/cache"
+  cp -a "$tree_cache" "$work/src"
+  "${penjaga[@]}" init > /dev/null
+  restic init --repo "$work/repo-restic" --repository-version 2 > /dev/null
+  borg init --encryption repokey "$work/repo-borg" > /dev/null
 
-for step in full incremental nochange; do
-  if [ "$step" = incremental ]; then python3 bench/backup/mutate.py "$work/src"; fi
-  echo "== $step backup"
-  measure penjaga "$step" "${penjaga[@]}" backup
-  measure restic "$step" restic --repo "$work/repo-restic" backup --quiet "$work/src"
-  measure borg "$step" borg create "$work/repo-borg::$step" "$work/src"
-  for tool in penjaga restic borg; do
-    result[$tool.$step.size]=$(du -sb "$work/repo-$tool" | cut -f1)
+  for step in full incremental nochange; do
+    if [ "$step" = incremental ]; then python3 bench/backup/mutate.py "$work/src"; fi
+    echo "== $step backup"
+    measure penjaga "$step" "${penjaga[@]}" backup
+    measure restic "$step" restic --repo "$work/repo-restic" backup --quiet "$work/src"
+    measure borg "$step" borg create "$work/repo-borg::$step" "$work/src"
+    for tool in penjaga restic borg; do
+      result[$tool.$step.size]=$(du -sb "$work/repo-$tool" | cut -f1)
+    done
   done
-done
 
-echo "== full restore"
-measure penjaga restore "${penjaga[@]}" restore latest --target "$work/restore-penjaga"
-measure restic restore restic --repo "$work/repo-restic" restore latest --target "$work/restore-restic"
-mkdir -p "$work/restore-borg"
-measure borg restore bash -c "cd '$work/restore-borg' && borg extract '$work/repo-borg::nochange'"
-diff -r "$work/src" "$work/restore-penjaga" > /dev/null && echo "  penjaga restore identical to the source"
+  echo "== full restore"
+  measure penjaga restore "${penjaga[@]}" restore latest --target "$work/restore-penjaga"
+  measure restic restore restic --repo "$work/repo-restic" restore latest --target "$work/restore-restic"
+  mkdir -p "$work/restore-borg"
+  measure borg restore bash -c "cd '$work/restore-borg' && borg extract '$work/repo-borg::nochange'"
+  diff -r "$work/src" "$work/restore-penjaga" > /dev/null && echo "  penjaga restore identical to the source" \
+    || { echo "penjaga restore differs from the source"; exit 1; }
+done
 
 out="bench/results/backup-$(date -u +%Y-%m-%d).md"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
@@ -117,18 +131,24 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
   echo "Tree: $files files, $((src_bytes / 1048576)) MiB (55% incompressible, 35% text documents, 10% duplicates),"
   echo "made by \`bench/backup/make-tree.py\`; incremental after \`mutate.py\` (1% of files edited, 1% added)."
   echo "Versions: penjaga $("${penjaga[@]}" --version | awk '{print $2}') (java $java_opts${cds:+, class-data archive}), $(restic version | awk '{print $1, $2}'), $(borg --version)."
-  echo "Each figure is one run of a whole process, JVM start included; page cache warm for all three."
+  echo "Each figure is the median of $rounds rounds (the range of wall times beside it) of a whole process, JVM start"
+  echo "included; page cache warm for all three; the ratios are of the medians."
   echo
-  echo "| step | tool | wall s | CPU s | peak RSS MiB | repo MiB | wall vs restic | wall vs borg |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|"
+  echo "| step | tool | wall s | wall range s | CPU s | peak RSS MiB | repo MiB | wall vs restic | wall vs borg | RSS vs restic |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   for step in full incremental nochange restore; do
-    rw=$(cut -d'|' -f1 <<< "${result[restic.$step]}")
-    bw=$(cut -d'|' -f1 <<< "${result[borg.$step]}")
+    rw=$(median "${result[restic.$step.wall]}")
+    bw=$(median "${result[borg.$step.wall]}")
+    rr=$(median "${result[restic.$step.rss]}")
     for tool in penjaga restic borg; do
-      IFS='|' read -r w c r <<< "${result[$tool.$step]}"
+      w=$(median "${result[$tool.$step.wall]}")
+      c=$(median "${result[$tool.$step.cpu]}")
+      r=$(median "${result[$tool.$step.rss]}")
       size=${result[$tool.$step.size]:-}
       [ -n "$size" ] && size=$((size / 1048576))
-      echo "| $step | $tool | $w | $c | $r | ${size:--} | $(awk -v a="$w" -v b="$rw" 'BEGIN{printf "%.2f", a/b}') | $(awk -v a="$w" -v b="$bw" 'BEGIN{printf "%.2f", a/b}') |"
+      echo "| $step | $tool | $w | $(range "${result[$tool.$step.wall]}") | $c | $r | ${size:--} |" \
+        "$(awk -v a="$w" -v b="$rw" 'BEGIN{printf "%.2f", a/b}') | $(awk -v a="$w" -v b="$bw" 'BEGIN{printf "%.2f", a/b}') |" \
+        "$(awk -v a="$r" -v b="$rr" 'BEGIN{printf "%.2f", a/b}') |"
     done
   done
 } > "$out"

@@ -36,6 +36,14 @@ public interface Backend extends AutoCloseable {
   /** Reads {@code length} bytes at {@code offset} of a file. */
   byte[] load(FileKind kind, String name, long offset, int length) throws IOException;
 
+  /**
+   * As {@link #load(FileKind, String, long, int)}, into {@code into[0, length)}: a caller reading
+   * many pieces (a restore) reuses one buffer.
+   */
+  default void loadInto(FileKind kind, String name, long offset, int length, byte[] into) throws IOException {
+    System.arraycopy(load(kind, name, offset, length), 0, into, 0, length);
+  }
+
   /** The names of all files of a kind (for PACK: across all the two-digit subdirectories). */
   List<String> list(FileKind kind) throws IOException;
 

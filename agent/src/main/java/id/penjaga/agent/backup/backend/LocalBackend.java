@@ -74,8 +74,14 @@ public final class LocalBackend implements Backend {
 
   @Override
   public byte[] load(FileKind kind, String name, long offset, int length) throws IOException {
-    Path p = file(kind, name);
     byte[] out = new byte[length];
+    loadInto(kind, name, offset, length, out);
+    return out;
+  }
+
+  @Override
+  public void loadInto(FileKind kind, String name, long offset, int length, byte[] out) throws IOException {
+    Path p = file(kind, name);
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
       long at = offset;
       for (int off = 0; off < length; ) {
@@ -88,7 +94,6 @@ public final class LocalBackend implements Backend {
         off += n;
       }
     }
-    return out;
   }
 
   @Override

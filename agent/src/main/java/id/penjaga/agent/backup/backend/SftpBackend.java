@@ -261,9 +261,16 @@ public final class SftpBackend implements Backend {
   }
 
   @Override
-  public synchronized byte[] load(FileKind kind, String name, long offset, int length) throws IOException {
-    String path = file(kind, name);
+  public byte[] load(FileKind kind, String name, long offset, int length) throws IOException {
     byte[] out = new byte[length];
+    loadInto(kind, name, offset, length, out);
+    return out;
+  }
+
+  @Override
+  public synchronized void loadInto(FileKind kind, String name, long offset, int length, byte[] out)
+      throws IOException {
+    String path = file(kind, name);
     try (RemoteFile f = sftp.open(path, EnumSet.of(OpenMode.READ));
         RemoteFile.ReadAheadRemoteFileInputStream in =
             f.new ReadAheadRemoteFileInputStream(IN_FLIGHT, offset, length)) {
@@ -277,7 +284,6 @@ public final class SftpBackend implements Backend {
       }
       throw e;
     }
-    return out;
   }
 
   private FileAttributes statOrThrow(FileKind kind, String name) throws IOException {

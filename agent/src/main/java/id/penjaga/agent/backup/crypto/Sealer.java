@@ -170,7 +170,9 @@ public final class Sealer {
     int n = len - OVERHEAD;
     Ciphers cs = ciphers.get();
     if (provider != null) {
-      return openNative(cs.verify, sealed, off, len, aad);
+      byte[] plain = new byte[n];
+      openNative(cs.verify, sealed, off, len, aad, plain);
+      return plain;
     }
     try {
       // The plaintext, by AES-CTR from GCM's first data counter (nonce ‖ 2)...
@@ -217,19 +219,34 @@ public final class Sealer {
   }
 
   /** Native GCM decryption checks the tag before it gives any plaintext back, in one call. */
-  private byte[] openNative(Cipher gcm, byte[] sealed, int off, int len, byte[] aad)
+  private int openNative(Cipher gcm, byte[] sealed, int off, int len, byte[] aad, byte[] out)
       throws TamperedException {
     try {
       gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, sealed, off, NONCE));
       gcm.updateAAD(aad);
-      byte[] plain = new byte[len - OVERHEAD];
-      gcm.doFinal(sealed, off + NONCE, len - NONCE, plain, 0);
-      return plain;
+      return gcm.doFinal(sealed, off + NONCE, len - NONCE, out, 0);
     } catch (javax.crypto.AEADBadTagException e) {
       throw new TamperedException("authentication failed: data damaged or not ours");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES unavailable", e);
     }
+  }
+
+  /**
+   * As {@link #open(byte[], int, int, byte[])}, into {@code out} from 0 (room for {@code len -
+   * OVERHEAD} bytes): a caller opening many pieces (a restore) reuses one buffer. Returns the
+   * plaintext's length.
+   */
+  public int openInto(byte[] sealed, int off, int len, byte[] aad, byte[] out) throws TamperedException {
+    if (len < OVERHEAD) {
+      throw new TamperedException("sealed data too short (" + len + " bytes)");
+    }
+    if (provider == null) {
+      byte[] plain = open(sealed, off, len, aad);
+      System.arraycopy(plain, 0, out, 0, plain.length);
+      return plain.length;
+    }
+    return openNative(ciphers.get().verify, sealed, off, len, aad, out);
   }
 
   public byte[] open(byte[] sealed, byte[] aad) throws TamperedException {

@@ -720,24 +720,92 @@ public final class Repository implements AutoCloseable {
     try {
       plain = key.sealer().open(buf, off, len, at.id().raw());
     } catch (Sealer.TamperedException e) {
-      throw new RepositoryException(
-          "blob " + at.id().hex() + " in pack " + at.pack() + " is damaged: " + e.getMessage());
+      throw damaged(at, e);
     }
-    byte[] data;
-    if (plain.length > 0 && plain[0] == 1) {
-      data = decompressAfterFlag(plain, at.rawLength());
-      if (data == null) {
+    Plain p = unpack(at, plain, plain.length, byte[]::new, verifyId);
+    return p.offset() == 0 && p.length() == p.bytes().length
+        ? p.bytes()
+        : java.util.Arrays.copyOfRange(p.bytes(), p.offset(), p.offset() + p.length());
+  }
+
+  /** A blob's plaintext: {@code bytes[offset, offset + length)}. */
+  public record Plain(byte[] bytes, int offset, int length) {}
+
+  /** A thread's buffers for reading blobs one after another, each grown to the largest met. */
+  private static final class ReadBuffers {
+    byte[] sealed = new byte[0];
+    byte[] plain = new byte[0];
+    byte[] raw = new byte[0];
+  }
+
+  private final ThreadLocal<ReadBuffers> readBuffers = ThreadLocal.withInitial(ReadBuffers::new);
+
+  /**
+   * As {@link #loadBlob(BlobId, boolean)}, in buffers of this thread's that its next call reuses:
+   * a restore reads chunk after chunk without leaving three arrays of garbage behind each.
+   */
+  public Plain readBlob(BlobId id, boolean verifyId) throws IOException {
+    PackedBlob at = index.get(id);
+    if (at == null) {
+      throw new RepositoryException("blob " + id.hex() + " is not in the index");
+    }
+    ReadBuffers b = readBuffers.get();
+    if (b.sealed.length < at.length()) {
+      b.sealed = new byte[at.length()];
+    }
+    backend.loadInto(FileKind.PACK, at.pack(), at.offset(), at.length(), b.sealed);
+    if (b.plain.length < at.length()) {
+      b.plain = new byte[at.length()];
+    }
+    int n;
+    try {
+      n = key.sealer().openInto(b.sealed, 0, at.length(), at.id().raw(), b.plain);
+    } catch (Sealer.TamperedException e) {
+      throw damaged(at, e);
+    }
+    return unpack(
+        at,
+        b.plain,
+        n,
+        size -> {
+          if (b.raw.length < size) {
+            b.raw = new byte[size];
+          }
+          return b.raw;
+        },
+        verifyId);
+  }
+
+  private static RepositoryException damaged(PackedBlob at, Sealer.TamperedException e) {
+    return new RepositoryException(
+        "blob " + at.id().hex() + " in pack " + at.pack() + " is damaged: " + e.getMessage());
+  }
+
+  /**
+   * The content of an opened blob {@code plain[0, n)} (format flag first): as stored, or
+   * decompressed into {@code raw.apply(size)}; checked against its id when asked.
+   */
+  private Plain unpack(
+      PackedBlob at, byte[] plain, int n, java.util.function.IntFunction<byte[]> raw, boolean verifyId)
+      throws RepositoryException {
+    Plain p;
+    if (n > 0 && plain[0] == 1) {
+      int size = at.rawLength();
+      byte[] out = size >= 0 ? raw.apply(size) : null;
+      long got = out == null ? -1 : Zstd.decompressByteArray(out, 0, size, plain, 1, n - 1);
+      if (out == null || Zstd.isError(got) || got != size) {
         throw new RepositoryException("blob " + at.id().hex() + " does not decompress");
       }
-    } else if (plain.length > 0 && plain[0] == 0) {
-      data = java.util.Arrays.copyOfRange(plain, 1, plain.length);
+      p = new Plain(out, 0, size);
+    } else if (n > 0 && plain[0] == 0) {
+      p = new Plain(plain, 1, n - 1);
     } else {
       throw new RepositoryException("blob " + at.id().hex() + " has an unknown format flag");
     }
-    if (verifyId && !idOf(data, 0, data.length).equals(at.id())) {
+    if (verifyId && !idOf(p.bytes(), p.offset(), p.length()).equals(at.id())) {
       throw new RepositoryException("blob " + at.id().hex() + " has other content than its id says");
     }
-    return data;
+    return p;
   }
 
   /** Saves a tree blob and returns its id. */

@@ -202,10 +202,10 @@ public final class Restorer {
     MessageDigest sha = NativeCrypto.sha256();
     long written = 0;
     for (String id : node.content()) {
-      byte[] data = repo.loadBlob(BlobId.parse(id), true);
-      sha.update(data);
-      out.write(data);
-      written += data.length;
+      Repository.Plain data = repo.readBlob(BlobId.parse(id), true);
+      sha.update(data.bytes(), data.offset(), data.length());
+      out.write(data.bytes(), data.offset(), data.length());
+      written += data.length();
     }
     String actual = HexFormat.of().formatHex(sha.digest());
     if (node.sha256() != null && !node.sha256().equals(actual)) {
@@ -226,10 +226,10 @@ public final class Restorer {
             LinkOption.NOFOLLOW_LINKS)) {
       for (String id : node.content()) {
         // The whole-file SHA-256 below verifies the content; no need to hash each chunk again.
-        byte[] data = repo.loadBlob(BlobId.parse(id), false);
-        sha.update(data);
-        out.write(data);
-        written += data.length;
+        Repository.Plain data = repo.readBlob(BlobId.parse(id), false);
+        sha.update(data.bytes(), data.offset(), data.length());
+        out.write(data.bytes(), data.offset(), data.length());
+        written += data.length();
       }
     }
     String actual = HexFormat.of().formatHex(sha.digest());

@@ -123,6 +123,27 @@ class SealerTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("sealers")
+  void opensIntoAReusedBufferAtAnOffset(String name, Sealer sealer) throws Exception {
+    // A restore opens chunk after chunk into one buffer; pieces sit at offsets inside a pack.
+    byte[] out = new byte[(1 << 20) + 10];
+    Random r = new Random(3);
+    for (int size : new int[] {1 << 20, 17, 0, 70_000}) {
+      byte[] plain = new byte[size];
+      r.nextBytes(plain);
+      byte[] sealed = sealer.seal(plain, aad);
+      byte[] pack = new byte[sealed.length + 300];
+      System.arraycopy(sealed, 0, pack, 123, sealed.length);
+      int n = sealer.openInto(pack, 123, sealed.length, aad, out);
+      assertThat(n).isEqualTo(size);
+      assertThat(java.util.Arrays.copyOf(out, n)).as("size " + size).isEqualTo(plain);
+      pack[123 + sealed.length / 2] ^= 1;
+      assertThatThrownBy(() -> sealer.openInto(pack, 123, sealed.length, aad, out))
+          .isInstanceOf(Sealer.TamperedException.class);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("sealers")
   void anyChangedByteOrOtherBindingIsRefused(String name, Sealer sealer) {
     byte[] plain = "penawaran harga".repeat(1000).getBytes(StandardCharsets.UTF_8);
     byte[] sealed = sealer.seal(plain, aad);
