@@ -199,7 +199,8 @@ public final class Repository implements AutoCloseable {
     t.setDaemon(true);
     t.start();
     Map<String, byte[]> read = new java.util.LinkedHashMap<>();
-    List<String> indexFiles;
+    List<String> indexFiles = null;
+    IOException indexError = null;
     try {
       indexFiles = backend.list(FileKind.INDEX);
       long budget = INDEX_READ_AHEAD;
@@ -211,12 +212,17 @@ public final class Repository implements AutoCloseable {
         budget -= size.get();
         read.put(name, loadIndexFileBytes(backend, name));
       }
+    } catch (IOException e) {
+      indexError = e; // reported after the key's own error, if it has one (a wrong password first)
     } finally {
       awaitQuietly(unlocking); // no thread is left deriving when this method ends, even in error
     }
     Repository repo;
     try {
       repo = unlocking.get();
+      if (indexError != null) {
+        throw indexError;
+      }
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof IOException io) {
         throw io;
