@@ -696,39 +696,21 @@ public final class Repository implements AutoCloseable {
     writeIndex(toIndex);
   }
 
-  /** Loads and verifies a blob's plaintext. */
+  /** Loads and verifies a blob's plaintext, in an array of its own. */
   public byte[] loadBlob(BlobId id) throws IOException {
-    return loadBlob(id, true);
-  }
-
-  /**
-   * Loads a blob; {@code verifyId} false skips recomputing its id from the content. Authentication
-   * already binds the content to its id (the id is the associated data), so a caller that checks
-   * the result another way — restore checks every file's SHA-256 — need not hash it twice.
-   */
-  public byte[] loadBlob(BlobId id, boolean verifyId) throws IOException {
-    PackedBlob at = index.get(id);
-    if (at == null) {
-      throw new RepositoryException("blob " + id.hex() + " is not in the index");
-    }
-    byte[] sealed = backend.load(FileKind.PACK, at.pack(), at.offset(), at.length());
-    return openBlob(at, sealed, 0, sealed.length, verifyId);
+    Plain p = readBlob(id, true);
+    return java.util.Arrays.copyOfRange(p.bytes(), p.offset(), p.offset() + p.length());
   }
 
   /** Opens a sealed blob and checks that its content has the expected id. */
   byte[] openBlob(PackedBlob at, byte[] buf, int off, int len) throws RepositoryException {
-    return openBlob(at, buf, off, len, true);
-  }
-
-  private byte[] openBlob(PackedBlob at, byte[] buf, int off, int len, boolean verifyId)
-      throws RepositoryException {
     byte[] plain;
     try {
       plain = key.sealer().open(buf, off, len, at.id().raw());
     } catch (Sealer.TamperedException e) {
       throw damaged(at, e);
     }
-    Plain p = unpack(at, plain, plain.length, byte[]::new, verifyId);
+    Plain p = unpack(at, plain, plain.length, byte[]::new, true);
     return p.offset() == 0 && p.length() == p.bytes().length
         ? p.bytes()
         : java.util.Arrays.copyOfRange(p.bytes(), p.offset(), p.offset() + p.length());
@@ -747,8 +729,11 @@ public final class Repository implements AutoCloseable {
   private final ThreadLocal<ReadBuffers> readBuffers = ThreadLocal.withInitial(ReadBuffers::new);
 
   /**
-   * As {@link #loadBlob(BlobId, boolean)}, in buffers of this thread's that its next call reuses:
-   * a restore reads chunk after chunk without leaving three arrays of garbage behind each.
+   * Loads a blob's plaintext into buffers of this thread's that its next call reuses: a restore
+   * reads chunk after chunk without leaving three arrays of garbage behind each. {@code verifyId}
+   * false skips recomputing the id from the content: authentication already binds the content to
+   * its id (the id is the associated data), so a caller that checks the result another way
+   * (restore checks every file's SHA-256) need not hash it twice.
    */
   public Plain readBlob(BlobId id, boolean verifyId) throws IOException {
     PackedBlob at = index.get(id);
