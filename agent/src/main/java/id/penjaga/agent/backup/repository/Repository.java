@@ -54,7 +54,7 @@ public final class Repository implements AutoCloseable {
   private final ThreadLocal<Mac> hasher;
   private final ThreadLocal<MessageDigest> sha256 =
       ThreadLocal.withInitial(NativeCrypto::sha256);
-  /** Each worker's compression and sealing output buffers, kept between blobs. */
+  /** Each thread's compression output buffer, kept between blobs. */
   private final ThreadLocal<byte[]> compressBuffer = ThreadLocal.withInitial(() -> new byte[0]);
   /** zstd compressors, reused (each holds its tables): at most one per thread compressing at once. */
   private final java.util.concurrent.ConcurrentLinkedQueue<ZstdCompressCtx> compressors =
@@ -419,7 +419,8 @@ public final class Repository implements AutoCloseable {
       throw new RepositoryException("index file " + name + " is damaged: " + e.getMessage());
     }
     if (plain.length > 0 && plain[0] == 1) { // zstd-compressed JSON (earlier agents wrote bare JSON)
-      plain = decompressAfterFlag(plain, Zstd.getFrameContentSize(plain, 1, plain.length - 1));
+      long size = Zstd.getFrameContentSize(plain, 1, plain.length - 1);
+      plain = decompressAfterFlag(plain, plain.length, size, byte[]::new);
       if (plain == null) {
         throw new RepositoryException("index file " + name + " is damaged: it does not decompress");
       }
@@ -428,16 +429,18 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * {@code framed[1..]} decompressed (the first byte is the format flag), expected to be {@code
-   * size} bytes; null when it is not (damage, or a size that cannot be).
+   * {@code framed[1, n)} decompressed (the first byte is the format flag) into {@code into.apply(size)}
+   * from 0, expected to be {@code size} bytes; null when it is not (damage, or a size that cannot
+   * be). Index files and blobs both come this way.
    */
-  private static byte[] decompressAfterFlag(byte[] framed, long size) {
+  private static byte[] decompressAfterFlag(
+      byte[] framed, int n, long size, java.util.function.IntFunction<byte[]> into) {
     if (size < 0 || size > Integer.MAX_VALUE - 16) {
       return null;
     }
-    byte[] out = new byte[(int) size];
-    long n = Zstd.decompressByteArray(out, 0, out.length, framed, 1, framed.length - 1);
-    return Zstd.isError(n) || n != out.length ? null : out;
+    byte[] out = into.apply((int) size);
+    long got = Zstd.decompressByteArray(out, 0, (int) size, framed, 1, n - 1);
+    return Zstd.isError(got) || got != size ? null : out;
   }
 
   public Optional<PackedBlob> find(BlobId id) {
@@ -699,7 +702,7 @@ public final class Repository implements AutoCloseable {
 
   /** Loads and verifies a blob's plaintext, in an array of its own. */
   public byte[] loadBlob(BlobId id) throws IOException {
-    Plain p = readBlob(id, true);
+    Plain p = readBlob(id, true); // in this thread's buffers: always copied out
     return java.util.Arrays.copyOfRange(p.bytes(), p.offset(), p.offset() + p.length());
   }
 
@@ -711,7 +714,7 @@ public final class Repository implements AutoCloseable {
     } catch (Sealer.TamperedException e) {
       throw damaged(at, e);
     }
-    Plain p = unpack(at, plain, plain.length, byte[]::new, true);
+    Plain p = unpack(at, plain, plain.length, byte[]::new, true); // fresh arrays: copied only if a part
     return p.offset() == 0 && p.length() == p.bytes().length
         ? p.bytes()
         : java.util.Arrays.copyOfRange(p.bytes(), p.offset(), p.offset() + p.length());
@@ -782,13 +785,11 @@ public final class Repository implements AutoCloseable {
       throws RepositoryException {
     Plain p;
     if (n > 0 && plain[0] == 1) {
-      int size = at.rawLength();
-      byte[] out = size >= 0 ? raw.apply(size) : null;
-      long got = out == null ? -1 : Zstd.decompressByteArray(out, 0, size, plain, 1, n - 1);
-      if (out == null || Zstd.isError(got) || got != size) {
+      byte[] out = decompressAfterFlag(plain, n, at.rawLength(), raw);
+      if (out == null) {
         throw new RepositoryException("blob " + at.id().hex() + " does not decompress");
       }
-      p = new Plain(out, 0, size);
+      p = new Plain(out, 0, at.rawLength());
     } else if (n > 0 && plain[0] == 0) {
       p = new Plain(plain, 1, n - 1);
     } else {

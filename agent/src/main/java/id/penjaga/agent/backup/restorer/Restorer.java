@@ -200,13 +200,7 @@ public final class Restorer {
       throw new RepositoryException(node.name() + " is not a file");
     }
     MessageDigest sha = NativeCrypto.sha256();
-    long written = 0;
-    for (String id : node.content()) {
-      Repository.Plain data = repo.readBlob(BlobId.parse(id), true);
-      sha.update(data.bytes(), data.offset(), data.length());
-      out.write(data.bytes(), data.offset(), data.length());
-      written += data.length();
-    }
+    long written = writeChunks(node, out, sha, true);
     String actual = HexFormat.of().formatHex(sha.digest());
     if (node.sha256() != null && !node.sha256().equals(actual)) {
       throw new RepositoryException(node.name() + " does not match its backup (SHA-256 differs)");
@@ -214,9 +208,22 @@ public final class Restorer {
     return written;
   }
 
+  /** Writes a file's chunks to {@code out} in order, hashing them into {@code sha}; returns the bytes. */
+  private long writeChunks(Node node, OutputStream out, MessageDigest sha, boolean verifyIds)
+      throws IOException {
+    long written = 0;
+    for (String id : node.content()) {
+      Repository.Plain data = repo.readBlob(BlobId.parse(id), verifyIds);
+      sha.update(data.bytes(), data.offset(), data.length());
+      out.write(data.bytes(), data.offset(), data.length());
+      written += data.length();
+    }
+    return written;
+  }
+
   private void restoreFile(Run run, Node node, Path path, String rel) throws IOException {
     MessageDigest sha = NativeCrypto.sha256();
-    long written = 0;
+    long written;
     try (OutputStream out =
         Files.newOutputStream(
             path,
@@ -224,13 +231,8 @@ public final class Restorer {
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE,
             LinkOption.NOFOLLOW_LINKS)) {
-      for (String id : node.content()) {
-        // The whole-file SHA-256 below verifies the content; no need to hash each chunk again.
-        Repository.Plain data = repo.readBlob(BlobId.parse(id), false);
-        sha.update(data.bytes(), data.offset(), data.length());
-        out.write(data.bytes(), data.offset(), data.length());
-        written += data.length();
-      }
+      // The whole-file SHA-256 below verifies the content; no need to hash each chunk again.
+      written = writeChunks(node, out, sha, false);
     }
     String actual = HexFormat.of().formatHex(sha.digest());
     if (node.sha256() != null && !node.sha256().equals(actual)) {
