@@ -395,6 +395,18 @@ public final class EvidenceRegister {
    * elsewhere (deleted or reordered), and a head file ahead of the store (records cut off the end).
    */
   public List<Problem> verify() throws SQLException {
+    // The head file first: it only ever names a record already committed (writeHead reads the
+    // head from the store), so records appended while this check runs, by this collector or
+    // another on the same store, cannot look like records missing from the end.
+    String[] h = null;
+    Exception headError = null;
+    if (headFile != null && Files.exists(headFile)) {
+      try {
+        h = Files.readString(headFile).trim().split("\\s+");
+      } catch (IOException e) {
+        headError = e;
+      }
+    }
     List<Record> all = store.inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("SELECT * FROM evidence ORDER BY seq")) {
         return read(ps);
@@ -434,9 +446,10 @@ public final class EvidenceRegister {
       expectSeq = r.seq() + 1;
       expectPrev = r.hash();
     }
-    if (headFile != null && Files.exists(headFile)) {
+    if (headError != null) {
+      problems.add(new Problem(0, "cannot read the head file " + headFile + ": " + headError));
+    } else if (h != null) {
       try {
-        String[] h = Files.readString(headFile).trim().split("\\s+");
         long headSeq = Long.parseLong(h[0]);
         long last = all.isEmpty() ? 0 : all.get(all.size() - 1).seq();
         if (headSeq > last) {
@@ -449,7 +462,7 @@ public final class EvidenceRegister {
                 + " (the chain was rewritten from there on)"));
           }
         }
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
         problems.add(new Problem(0, "cannot read the head file " + headFile + ": " + e));
       }
     }

@@ -100,7 +100,9 @@ public final class ReportStore implements AutoCloseable {
         s.execute("PRAGMA journal_mode=WAL");
         // An acknowledged report must survive a power cut: the agent deletes its copy on our 2xx.
         s.execute("PRAGMA synchronous=FULL");
-        s.execute("PRAGMA busy_timeout=5000");
+        // A command run beside the daemon (reports, evidence) waits for the daemon's write to end
+        // rather than fail: under load a write with synchronous=FULL took longer than 5 s.
+        s.execute("PRAGMA busy_timeout=30000");
         s.execute("PRAGMA foreign_keys=ON");
       } else {
         // The same promise on PostgreSQL: a commit returns once it is on disk.
