@@ -154,12 +154,17 @@ public final class Checker {
       inPacks(index, Set.of(pack), b -> damaged.add(b.id()));
       return;
     }
-    if (!PackBuilder.sha256Hex(bytes).equals(pack)) {
+    if (!PackBuilder.hasName(bytes, pack)) {
       errors.add("pack " + pack + " is damaged: its content does not match its name");
     }
     List<PackedBlob> listed = new ArrayList<>();
     try {
-      for (PackBuilder.Entry e : PackBuilder.readHeader(bytes, repo.key().sealer())) {
+      List<PackBuilder.Entry> entries = PackBuilder.readHeader(bytes, repo.key().sealer());
+      String uncovered = PackBuilder.uncovered(entries, PackBuilder.trailerStart(bytes));
+      if (uncovered != null) {
+        errors.add("pack " + pack + " is damaged: " + uncovered);
+      }
+      for (PackBuilder.Entry e : entries) {
         PackedBlob at = index.get(e.id());
         if (at != null && at.pack().equals(pack)) {
           if (at.offset() != e.offset() || at.length() != e.length()) {

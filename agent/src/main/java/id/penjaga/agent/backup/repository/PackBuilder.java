@@ -25,12 +25,14 @@ final class PackBuilder {
   record Finished(String id, byte[] bytes, int length, List<PackedBlob> blobs) {}
 
   /**
-   * A pack whose bytes are complete ({@code bytes[0, length)}) but not yet hashed: whoever writes
-   * it names it ({@link #name}), so the hashing is not done by the threads filling packs.
+   * A pack whose bytes are complete ({@code bytes[0, length)}) but not yet named: whoever writes
+   * it names it ({@link #name}). The name is the hash of the pack's trailer (sealed header and its
+   * length, from {@code trailer} on), not of every byte: each blob authenticates itself (AES-GCM,
+   * bound to its id) and the header, which the name checks, says where every blob lies.
    */
-  record Complete(byte[] bytes, int length, List<Entry> entries) {
+  record Complete(byte[] bytes, int length, int trailer, List<Entry> entries) {
     Finished name() {
-      String id = sha256Hex(bytes, 0, length);
+      String id = sha256Hex(bytes, trailer, length - trailer);
       List<PackedBlob> blobs = new ArrayList<>(entries.size());
       for (Entry e : entries) {
         blobs.add(new PackedBlob(e.type(), e.id(), id, e.offset(), e.length(), e.rawLength()));
@@ -114,9 +116,58 @@ final class PackBuilder {
       header.putInt(e.rawLength());
     }
     byte[] sealedHeader = sealer.seal(header.array(), "pack-header");
+    int trailer = size;
     append(sealedHeader, 0, sealedHeader.length);
     append(ByteBuffer.allocate(4).putInt(sealedHeader.length).array(), 0, 4);
-    return new Complete(buf, size, List.copyOf(entries));
+    return new Complete(buf, size, trailer, List.copyOf(entries));
+  }
+
+  /**
+   * Where a whole pack file's trailer (sealed header and its length) starts, or -1 when the
+   * length it ends with is impossible.
+   */
+  static int trailerStart(byte[] pack) {
+    if (pack.length < 4 + Sealer.OVERHEAD) {
+      return -1;
+    }
+    int headerLength = ByteBuffer.wrap(pack, pack.length - 4, 4).getInt();
+    if (headerLength < Sealer.OVERHEAD || headerLength > pack.length - 4) {
+      return -1;
+    }
+    return pack.length - 4 - headerLength;
+  }
+
+  /**
+   * Whether {@code name} names this whole pack file: the hash of its trailer, or, for packs
+   * written by agents before 0.1 was released, the hash of the whole file.
+   */
+  static boolean hasName(byte[] pack, String name) {
+    int trailer = trailerStart(pack);
+    if (trailer >= 0 && sha256Hex(pack, trailer, pack.length - trailer).equals(name)) {
+      return true;
+    }
+    return sha256Hex(pack).equals(name);
+  }
+
+  /**
+   * What in a pack's data part no blob of its header covers (gaps, overlaps, a blob past the
+   * header's start), described for a report; null when the blobs fill it exactly. The name checks
+   * only the trailer, so nothing else may lie in a pack unauthenticated.
+   */
+  static String uncovered(List<Entry> entries, int dataLength) {
+    List<Entry> sorted = new ArrayList<>(entries);
+    sorted.sort(java.util.Comparator.comparingInt(Entry::offset));
+    long at = 0;
+    for (Entry e : sorted) {
+      if (e.offset() != at) {
+        return "bytes " + Math.min(at, e.offset()) + ".." + Math.max(at, e.offset())
+            + (e.offset() > at ? " belong to no blob" : " belong to two blobs");
+      }
+      at = (long) e.offset() + e.length();
+    }
+    return at == dataLength ? null : at < dataLength
+        ? "bytes " + at + ".." + dataLength + " belong to no blob"
+        : "a blob ends at " + at + ", past the header at " + dataLength;
   }
 
   /** Reads the header of a whole pack file, checking it authenticates. */

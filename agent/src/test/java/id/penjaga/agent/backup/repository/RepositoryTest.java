@@ -147,10 +147,49 @@ class RepositoryTest {
       }
       for (String pack : repo.backend().list(FileKind.PACK)) {
         byte[] bytes = repo.loadPack(pack);
-        assertThat(PackBuilder.sha256Hex(bytes)).isEqualTo(pack);
+        int trailer = PackBuilder.trailerStart(bytes);
+        assertThat(PackBuilder.sha256Hex(bytes, trailer, bytes.length - trailer)).isEqualTo(pack);
         assertThat(bytes.length).isLessThanOrEqualTo((12 << 20) + 4096);
       }
       assertThat(new Checker(repo).check(100, 1).ok()).isTrue();
+    }
+  }
+
+  @Test
+  void aPackIsNamedByItsTrailerAndBytesOutsideItsBlobsAreReported() throws Exception {
+    Random r = new Random(3);
+    try (Repository repo = init()) {
+      for (int i = 0; i < 3; i++) {
+        byte[] b = new byte[100_000];
+        r.nextBytes(b);
+        repo.saveBlob(BlobType.DATA, b, 0, b.length);
+      }
+      repo.flush();
+      String pack = repo.backend().list(FileKind.PACK).get(0);
+      byte[] bytes = repo.loadPack(pack);
+      int trailer = PackBuilder.trailerStart(bytes);
+      assertThat(trailer).isEqualTo(3 * (100_000 + 1 + 28));
+      assertThat(PackBuilder.sha256Hex(bytes, trailer, bytes.length - trailer)).isEqualTo(pack);
+      assertThat(PackBuilder.sha256Hex(bytes)).isNotEqualTo(pack);
+      assertThat(PackBuilder.hasName(bytes, pack)).isTrue();
+      // A pack named by the hash of all its bytes (agents before 0.1 was released) is accepted too.
+      assertThat(PackBuilder.hasName(bytes, PackBuilder.sha256Hex(bytes))).isTrue();
+      assertThat(PackBuilder.hasName(bytes, "0".repeat(64))).isFalse();
+      assertThat(new Checker(repo).check(100, 1).ok()).isTrue();
+
+      // Bytes slipped in before the trailer: every blob and the name still check, but the bytes
+      // belong to no blob and nothing authenticates them.
+      byte[] padded = new byte[bytes.length + 100];
+      System.arraycopy(bytes, 0, padded, 0, trailer);
+      System.arraycopy(bytes, trailer, padded, trailer + 100, bytes.length - trailer);
+      Path file = dir.resolve("data").resolve(pack.substring(0, 2)).resolve(pack);
+      Files.delete(file);
+      Files.write(file, padded);
+      Checker.Result result = new Checker(repo).check(100, 1);
+      assertThat(result.ok()).isFalse();
+      assertThat(result.errors())
+          .anyMatch(e -> e.contains(pack) && e.contains("bytes " + trailer + ".." + (trailer + 100) + " belong to no blob"));
+      assertThat(result.damagedFiles()).isEmpty(); // every blob itself is whole
     }
   }
 
