@@ -31,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,10 +61,10 @@ public final class Archiver implements AutoCloseable {
   private final ArchiveOptions options;
   private final List<PathMatcher> excludes;
   private final ExecutorService workers;
-  private final Semaphore inFlight;
+  private final Window inFlight;
   /** Readers of whole files; {@link #filesInFlight} bounds the files handed to them. */
   private final ExecutorService readers;
-  private final Semaphore filesInFlight;
+  private final Window filesInFlight;
   private final OwnerNames names = new OwnerNames();
   private volatile Exception failure;
   /** Each thread's chunk reader, buffer and hashes, made on first use and reused for every file. */
@@ -88,11 +87,53 @@ public final class Archiver implements AutoCloseable {
     this.fileReader = ThreadLocal.withInitial(() -> new FileReader(chunker));
     this.workers = pool(threads, "backup-worker");
     this.readers = pool(threads, "backup-reader");
-    // Chunks waiting for or in a worker: bounds memory to about (threads * 2) * max chunk size
+    // Chunks waiting for or in a worker: bounds memory to about (threads * 4) * max chunk size
     // in the worst case and a few average chunks usually.
-    this.inFlight = new Semaphore(threads * 4);
-    // Files waiting for or in a reader: a reader holds one chunk at a time.
-    this.filesInFlight = new Semaphore(threads * 2);
+    this.inFlight = new Window(threads * 4);
+    // Files waiting for or in a reader: a waiting file is a name and its attributes, a reader
+    // holds one chunk at a time.
+    this.filesInFlight = new Window(threads * 8);
+  }
+
+  /**
+   * At most {@code max} tasks handed out; when all are out, the walk waits until half of them are
+   * done. Waking the walk once for each finished task (a semaphore) cost a thread switch per file,
+   * on virtual machines a costly one; this way it is one per {@code max / 2} files, and the
+   * readers never run dry meanwhile.
+   */
+  static final class Window {
+    private final int max;
+    private int out;
+    private boolean waiting;
+
+    Window(int max) {
+      this.max = max;
+    }
+
+    synchronized void enter() throws InterruptedException {
+      if (out >= max) {
+        waiting = true;
+        try {
+          while (out > max / 2) {
+            wait();
+          }
+        } finally {
+          waiting = false;
+        }
+      }
+      out++;
+    }
+
+    synchronized void leave() {
+      out--;
+      if (waiting && out <= max / 2) {
+        notifyAll();
+      }
+    }
+
+    synchronized int out() {
+      return out;
+    }
   }
 
   private static ExecutorService pool(int threads, String name) {
@@ -560,7 +601,7 @@ public final class Archiver implements AutoCloseable {
    * Runs {@code task} on {@code pool} while holding one of {@code slots} (waiting for one first);
    * a failure is kept, so the walk stops handing out work and the backup fails.
    */
-  private <T> CompletableFuture<T> submitBounded(Semaphore slots, ExecutorService pool, IoTask<T> task)
+  private <T> CompletableFuture<T> submitBounded(Window slots, ExecutorService pool, IoTask<T> task)
       throws IOException {
     acquire(slots);
     try {
@@ -572,24 +613,24 @@ public final class Archiver implements AutoCloseable {
               failure = e;
               throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
             } finally {
-              slots.release();
+              slots.leave();
             }
           },
           pool);
     } catch (RuntimeException e) {
-      slots.release();
+      slots.leave();
       throw e;
     }
   }
 
-  private void acquire(Semaphore slots) throws IOException {
+  private void acquire(Window slots) throws IOException {
     Exception f = failure;
     if (f != null) {
       // A chunk could not be saved: the backup has failed, stop reading.
       throw f instanceof IOException io ? new IOException(io.getMessage(), io) : new IOException(f.toString(), f);
     }
     try {
-      slots.acquire();
+      slots.enter();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("backup interrupted");

@@ -1,0 +1,40 @@
+package id.penjaga.agent.backup.archiver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class WindowTest {
+  @Test
+  void aFullWindowLetsTheWalkOnOnlyWhenHalfIsDone() throws Exception {
+    Archiver.Window w = new Archiver.Window(4);
+    for (int i = 0; i < 4; i++) {
+      w.enter(); // never waits below the bound
+    }
+    CountDownLatch entered = new CountDownLatch(1);
+    Thread walk =
+        new Thread(
+            () -> {
+              try {
+                w.enter();
+                entered.countDown();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    walk.start();
+    while (walk.getState() != Thread.State.WAITING) { // the walk has met the full window
+      Thread.sleep(1);
+    }
+    w.leave(); // 3 out: more than half, the walk still waits
+    assertThat(entered.await(300, TimeUnit.MILLISECONDS)).isFalse();
+    w.leave(); // 2 out: half, the walk goes on
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+    walk.join();
+    assertThat(w.out()).isEqualTo(3);
+    w.enter(); // below the bound again: no wait
+    assertThat(w.out()).isEqualTo(4);
+  }
+}
