@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fault drill: the collector killed (-9) and away while the agent goes on making reports (a
- * heartbeat and a capacity record every second): hundreds wait in the agent's spool, and when the
- * collector is back every one of them arrives, once, with no gap in the agent's numbering. 60 s
- * away by default (about 120 reports), 5 minutes with {@code -Dpenjaga.drills=long} (about 600).
+ * heartbeat and a capacity record every second): they wait in the agent's spool, and when the
+ * collector is back every one of them arrives, once, with no gap in the agent's numbering. 30 s
+ * away by default (about 60 reports; the suite's time is kept under 15 minutes), 5 minutes with
+ * {@code -Dpenjaga.drills=long} (about 600).
  */
 class CollectorOutageDrillIT extends DaemonTest {
   static final boolean LONG = "long".equals(System.getProperty("penjaga.drills"));
@@ -27,7 +28,7 @@ class CollectorOutageDrillIT extends DaemonTest {
 
   @Test
   void everyReportMadeWhileTheCollectorWasAwayArrivesOnce() throws Exception {
-    Duration away = LONG ? Duration.ofMinutes(5) : Duration.ofSeconds(60);
+    Duration away = LONG ? Duration.ofMinutes(5) : Duration.ofSeconds(30);
     int port = freePort();
     Path token = dir.resolve("token");
     Files.writeString(token, "outage-token-31c\n");
@@ -51,7 +52,7 @@ class CollectorOutageDrillIT extends DaemonTest {
     long before = stored()[2];
     Thread.sleep(away.toMillis());
     long waiting = spooled();
-    assertThat(waiting).as("reports waiting in the spool after %s away", away).isGreaterThanOrEqualTo(LONG ? 500 : 100);
+    assertThat(waiting).as("reports waiting in the spool after %s away", away).isGreaterThanOrEqualTo(LONG ? 500 : 50);
 
     long t0 = System.nanoTime();
     start(COLLECTOR_JAR, "collector.yaml", "collector.log");
