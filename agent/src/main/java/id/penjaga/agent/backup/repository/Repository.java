@@ -69,6 +69,15 @@ public final class Repository implements AutoCloseable {
   private static final int PACK_BUFFER = PACK_TARGET + (1 << 20);
   private final Object packLock = new Object();
   private PackBuilder currentPack;
+  /**
+   * Tree blobs go into packs of their own, so a later backup reads its parent's listings from a
+   * few whole packs ({@link #treePack}) instead of one read per directory. A tree pack is small
+   * (listings compress well) and takes no {@link #packsInMemory} permit: the one being filled
+   * would otherwise hold one for the whole backup.
+   */
+  private PackBuilder currentTreePack;
+  /** Where a tree pack's buffer starts; it grows as listings need, up to a pack's size. */
+  private static final int TREE_PACK_START = 256 << 10;
   private final List<List<PackedBlob>> unindexedPacks = new ArrayList<>();
   private int unindexedBlobs;
   private final Stats stats = new Stats();
@@ -389,13 +398,65 @@ public final class Repository implements AutoCloseable {
   /** Reads the index files {@code names} into memory, taking those in {@code read} as read. */
   private void loadIndex(List<String> names, Map<String, byte[]> read) throws IOException {
     index.clear();
+    treePacks.clear();
     for (String name : names) {
       byte[] sealed = read.get(name);
       IndexFile file = sealed != null ? openIndexFile(name, sealed) : readIndexFile(name);
+      for (IndexFile.Pack p : file.packs()) {
+        if (!p.blobs().isEmpty()
+            && p.blobs().stream().allMatch(e -> e.t() == BlobType.TREE.code())
+            && p.blobs().stream().mapToLong(e -> (long) e.o() + e.l()).max().getAsLong() <= TREE_PACK_MAX) {
+          treePacks.add(p.id());
+        }
+      }
       for (PackedBlob b : file.blobs()) {
         index.putIfAbsent(b);
       }
     }
+  }
+
+  /** Packs that hold tree blobs only (by the index): read whole, once, by {@link #treePack}. */
+  private final java.util.Set<String> treePacks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The tree packs read last, at most {@link #TREE_PACKS_KEPT} (each at most a pack's size). */
+  private final Map<String, java.util.concurrent.CompletableFuture<byte[]>> treePackCache =
+      new java.util.LinkedHashMap<>(4, 0.75f, true);
+  private static final int TREE_PACKS_KEPT = 2;
+  /** A tree pack larger than this (a directory of very many entries) is read blob by blob. */
+  private static final long TREE_PACK_MAX = 16 << 20;
+
+  /**
+   * A tree pack's bytes, read whole on first use and kept among the last few: the walk of a
+   * backup or a restore asks for thousands of listings, most of them in the same few packs. Threads
+   * asking for a pack being read wait for that one read. Null when it cannot be read (the caller
+   * reads its blob alone, and reports that read's error).
+   */
+  private byte[] treePack(String pack) {
+    java.util.concurrent.CompletableFuture<byte[]> f;
+    boolean mine = false;
+    synchronized (treePackCache) {
+      f = treePackCache.get(pack);
+      if (f == null) {
+        f = new java.util.concurrent.CompletableFuture<>();
+        treePackCache.put(pack, f);
+        mine = true;
+        java.util.Iterator<String> eldest = treePackCache.keySet().iterator();
+        while (treePackCache.size() > TREE_PACKS_KEPT) {
+          eldest.next();
+          eldest.remove();
+        }
+      }
+    }
+    if (mine) {
+      try {
+        f.complete(backend.load(FileKind.PACK, pack));
+      } catch (IOException | RuntimeException e) {
+        f.complete(null);
+        synchronized (treePackCache) {
+          treePackCache.remove(pack, f);
+        }
+      }
+    }
+    return f.join();
   }
 
   IndexFile readIndexFile(String name) throws IOException {
@@ -497,6 +558,10 @@ public final class Repository implements AutoCloseable {
     int payloadLen = packed ? compressedLength : len;
     int sealedLength = Sealer.sealedLength(payloadLen);
     stats.blob(type, len, sealedLength);
+    if (type == BlobType.TREE) {
+      saveTreeBlob(id, payload, payloadOff, payloadLen, packed, sealedLength, len);
+      return new Saved(id, true);
+    }
     PackBuilder.Complete full = null;
     PackBuilder.Complete before = null;
     synchronized (packLock) {
@@ -531,6 +596,29 @@ public final class Repository implements AutoCloseable {
   /** The outcome of {@link #saveBlob}. */
   public record Saved(BlobId id, boolean added) {}
 
+  /** Seals a tree blob into the current tree pack; a full tree pack is written without a permit. */
+  private void saveTreeBlob(
+      BlobId id, byte[] payload, int payloadOff, int payloadLen, boolean packed, int sealedLength, int len)
+      throws IOException {
+    PackBuilder.Complete full = null;
+    synchronized (packLock) {
+      if (currentTreePack == null) {
+        currentTreePack = new PackBuilder(TREE_PACK_START);
+      }
+      byte flag = packed ? (byte) 1 : (byte) 0;
+      currentTreePack.addSealing(
+          BlobType.TREE, id, sealedLength, len,
+          (buf, at) -> key.sealer().sealInto(flag, payload, payloadOff, payloadLen, id.raw(), buf, at));
+      if (currentTreePack.size() >= PACK_TARGET) {
+        full = currentTreePack.finish(key.sealer());
+        currentTreePack = null;
+      }
+    }
+    if (full != null) {
+      scheduleUpload(full, false);
+    }
+  }
+
   /**
    * Compresses a blob into this thread's {@link #compressBuffer} with a compressor of the pool;
    * returns the compressed length, or -1 when compression does not save at least 1/32 (scans and
@@ -563,10 +651,17 @@ public final class Repository implements AutoCloseable {
    * and synced. Its permit ({@link #packsInMemory}) is given back once it is written.
    */
   private void scheduleUpload(PackBuilder.Complete pack) throws IOException {
+    scheduleUpload(pack, true);
+  }
+
+  /** As {@link #scheduleUpload(PackBuilder.Complete)}; {@code permit}: the pack holds one. */
+  private void scheduleUpload(PackBuilder.Complete pack, boolean permit) throws IOException {
     try {
       rethrowUploadFailure();
     } catch (IOException e) {
-      packsInMemory.release(); // this pack's: it will not be written
+      if (permit) {
+        packsInMemory.release(); // this pack's: it will not be written
+      }
       throw e;
     }
     uploader.execute(
@@ -578,7 +673,9 @@ public final class Repository implements AutoCloseable {
           } catch (IOException | RuntimeException e) {
             uploadFailure = e;
           } finally {
-            packsInMemory.release();
+            if (permit) {
+              packsInMemory.release();
+            }
           }
         });
   }
@@ -681,14 +778,22 @@ public final class Repository implements AutoCloseable {
   /** Writes the last partial pack and an index of everything written; then all is durable. */
   public void flush() throws IOException {
     PackBuilder.Complete last = null;
+    PackBuilder.Complete lastTrees = null;
     synchronized (packLock) {
       if (currentPack != null && currentPack.count() > 0) {
         last = currentPack.finish(key.sealer());
       }
       currentPack = null;
+      if (currentTreePack != null && currentTreePack.count() > 0) {
+        lastTrees = currentTreePack.finish(key.sealer());
+      }
+      currentTreePack = null;
     }
     if (last != null) {
       scheduleUpload(last);
+    }
+    if (lastTrees != null) {
+      scheduleUpload(lastTrees, false);
     }
     awaitUploads();
     List<List<PackedBlob>> toIndex;
@@ -745,16 +850,29 @@ public final class Repository implements AutoCloseable {
       throw new RepositoryException("blob " + id.hex() + " is not in the index");
     }
     ReadBuffers b = readBuffers.get();
-    if (b.sealed.length < at.length()) {
-      b.sealed = new byte[at.length()];
+    byte[] sealed = null;
+    int sealedAt = 0;
+    if (at.type() == BlobType.TREE && treePacks.contains(at.pack())) {
+      sealed = treePack(at.pack());
+      sealedAt = at.offset();
+      if (sealed != null && (long) sealedAt + at.length() > sealed.length) {
+        sealed = null; // shorter than the index says: read the blob alone, for its own error
+      }
     }
-    backend.loadInto(FileKind.PACK, at.pack(), at.offset(), at.length(), b.sealed);
+    if (sealed == null) {
+      if (b.sealed.length < at.length()) {
+        b.sealed = new byte[at.length()];
+      }
+      backend.loadInto(FileKind.PACK, at.pack(), at.offset(), at.length(), b.sealed);
+      sealed = b.sealed;
+      sealedAt = 0;
+    }
     if (b.plain.length < at.length()) {
       b.plain = new byte[at.length()];
     }
     int n;
     try {
-      n = key.sealer().openInto(b.sealed, 0, at.length(), at.id().raw(), b.plain);
+      n = key.sealer().openInto(sealed, sealedAt, at.length(), at.id().raw(), b.plain);
     } catch (Sealer.TamperedException e) {
       throw damaged(at, e);
     }

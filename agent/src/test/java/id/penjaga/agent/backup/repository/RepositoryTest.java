@@ -193,6 +193,92 @@ class RepositoryTest {
     }
   }
 
+  /** A local backend that counts the pack reads: whole packs, and pieces of packs. */
+  static final class CountingBackend implements id.penjaga.agent.backup.backend.Backend {
+    final LocalBackend local;
+    final java.util.concurrent.atomic.AtomicInteger wholePacks = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger pieces = new java.util.concurrent.atomic.AtomicInteger();
+
+    CountingBackend(Path dir) {
+      local = new LocalBackend(dir);
+    }
+
+    public String location() { return local.location(); }
+    public void save(FileKind k, String n, byte[] c) throws java.io.IOException { local.save(k, n, c); }
+    public byte[] load(FileKind k, String n) throws java.io.IOException {
+      if (k == FileKind.PACK) { wholePacks.incrementAndGet(); }
+      return local.load(k, n);
+    }
+    public byte[] load(FileKind k, String n, long o, int l) throws java.io.IOException {
+      if (k == FileKind.PACK) { pieces.incrementAndGet(); }
+      return local.load(k, n, o, l);
+    }
+    public void loadInto(FileKind k, String n, long o, int l, byte[] into) throws java.io.IOException {
+      if (k == FileKind.PACK) { pieces.incrementAndGet(); }
+      local.loadInto(k, n, o, l, into);
+    }
+    public List<String> list(FileKind k) throws java.io.IOException { return local.list(k); }
+    public java.util.Optional<Long> stat(FileKind k, String n) throws java.io.IOException { return local.stat(k, n); }
+    public void remove(FileKind k, String n) throws java.io.IOException { local.remove(k, n); }
+    public void create() throws java.io.IOException { local.create(); }
+    public void close() throws java.io.IOException { local.close(); }
+  }
+
+  @Test
+  void listingsHavePacksOfTheirOwnReadWholeOnceAndDamageInThemIsStillNamed() throws Exception {
+    Random r = new Random(9);
+    List<BlobId> trees = new java.util.ArrayList<>();
+    List<BlobId> data = new java.util.ArrayList<>();
+    try (Repository repo = init()) {
+      for (int i = 0; i < 300; i++) {
+        byte[] b = new byte[20_000];
+        r.nextBytes(b);
+        BlobId chunk = repo.saveBlob(BlobType.DATA, b, 0, b.length).id();
+        data.add(chunk);
+        Node file = new Node("f" + i, Node.FILE, 0644, 0, 0, "root", "root", 1L, 1L, (long) i, 1L,
+            (long) b.length, List.of(chunk.hex()), "00", null, null);
+        trees.add(repo.saveTree(new Tree(List.of(file))));
+      }
+      repo.flush();
+    }
+    CountingBackend counting = new CountingBackend(dir);
+    String treePack;
+    try (Repository repo = Repository.open(counting, PASSWORD, Clock.systemUTC())) {
+      // Every pack holds listings only or file content only.
+      for (String pack : repo.backend().list(FileKind.PACK)) {
+        List<PackBuilder.Entry> entries = PackBuilder.readHeader(counting.local.load(FileKind.PACK, pack), repo.key().sealer());
+        assertThat(entries.stream().map(PackBuilder.Entry::type).distinct()).as("pack " + pack).hasSize(1);
+      }
+      treePack = repo.find(trees.get(0)).orElseThrow().pack();
+      for (BlobId t : trees) {
+        assertThat(repo.find(t).orElseThrow().pack()).isEqualTo(treePack);
+        assertThat(repo.loadTree(t).nodes()).hasSize(1);
+      }
+      assertThat(counting.wholePacks.get()).as("the tree pack, read once").isEqualTo(1);
+      assertThat(counting.pieces.get()).as("no listing read alone").isZero();
+      assertThat(repo.loadBlob(data.get(0))).hasSize(20_000);
+      assertThat(counting.pieces.get()).as("file content is read by the piece").isEqualTo(1);
+      assertThat(new Checker(repo).check(100, 1).ok()).isTrue();
+    }
+
+    // A byte flipped in a listing inside the tree pack: that listing is reported damaged, by id
+    // and pack; the others still load.
+    try (Repository repo = Repository.open(new LocalBackend(dir), PASSWORD, Clock.systemUTC())) {
+      PackedBlob at = repo.find(trees.get(5)).orElseThrow();
+      Path file = dir.resolve("data").resolve(treePack.substring(0, 2)).resolve(treePack);
+      byte[] bytes = Files.readAllBytes(file);
+      bytes[at.offset() + at.length() / 2] ^= 0x20;
+      Files.delete(file);
+      Files.write(file, bytes);
+      assertThatThrownBy(() -> repo.loadTree(trees.get(5)))
+          .isInstanceOf(RepositoryException.class)
+          .hasMessageContaining(trees.get(5).hex())
+          .hasMessageContaining(treePack)
+          .hasMessageContaining("damaged");
+      assertThat(repo.loadTree(trees.get(6)).nodes()).hasSize(1);
+    }
+  }
+
   @Test
   void idsAreKeyedSoTheyDifferBetweenRepositories() throws Exception {
     byte[] data = "same content".getBytes(StandardCharsets.UTF_8);
