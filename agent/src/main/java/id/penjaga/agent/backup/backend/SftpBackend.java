@@ -120,7 +120,9 @@ public final class SftpBackend implements Backend {
       throw new IOException("cannot read known-hosts file " + knownHosts + ": " + reason(e), e);
     }
     PinnedKey pinned = new PinnedKey(verifier);
-    SSHClient ssh = new SSHClient(new DefaultConfig());
+    DefaultConfig config = new DefaultConfig();
+    NativeGcmCiphers.preferIn(config);
+    SSHClient ssh = new SSHClient(config);
     ssh.addHostKeyVerifier(pinned);
     ssh.setConnectTimeout((int) timeout.toMillis());
     ssh.setTimeout((int) timeout.toMillis());

@@ -254,6 +254,13 @@ class SftpBackendTest {
     Snapshot s;
     try (Repository repo = Repository.open(connect(SftpBackend.sha256Fingerprint(hostKey)), pw, Clock.systemUTC());
         Archiver a = new Archiver(repo, new ArchiveOptions(List.of(), false), 2)) {
+      // The transport runs on the native AES-GCM, both ways (where the provider loads, as here).
+      assertThat(id.penjaga.agent.backup.crypto.NativeCrypto.provider()).isNotNull();
+      org.apache.sshd.common.session.Session session = server.getActiveSessions().get(0);
+      assertThat(session.getNegotiatedKexParameter(org.apache.sshd.common.kex.KexProposalOption.C2SENC))
+          .isEqualTo("aes256-gcm@openssh.com");
+      assertThat(session.getNegotiatedKexParameter(org.apache.sshd.common.kex.KexProposalOption.S2CENC))
+          .isEqualTo("aes256-gcm@openssh.com");
       s = a.backup(tmp.resolve("file"), "uploads", null, null, List.of(), "t").snapshot();
     }
     try (Repository repo = Repository.open(connect(SftpBackend.sha256Fingerprint(hostKey)), pw, Clock.systemUTC())) {
