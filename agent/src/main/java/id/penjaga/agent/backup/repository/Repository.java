@@ -2,6 +2,7 @@ package id.penjaga.agent.backup.repository;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
 import id.penjaga.agent.backup.backend.Backend;
 import id.penjaga.agent.backup.backend.FileKind;
 import id.penjaga.agent.backup.crypto.KeySlot;
@@ -58,6 +59,12 @@ public final class Repository implements AutoCloseable {
   private final ThreadLocal<byte[]> compressBuffer = ThreadLocal.withInitial(() -> new byte[0]);
   /** zstd compressors, reused (each holds its tables): at most one per thread compressing at once. */
   private final java.util.concurrent.ConcurrentLinkedQueue<ZstdCompressCtx> compressors =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /**
+   * zstd decompressors, reused likewise: a context made for each blob (the library's one-call
+   * form) cost a no-change backup ~60 ms of its ~4,000 listings.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<ZstdDecompressCtx> decompressors =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   /**
    * Pack buffers given back once their pack is written, for the next packs. Packs in memory are
@@ -494,14 +501,23 @@ public final class Repository implements AutoCloseable {
    * from 0, expected to be {@code size} bytes; null when it is not (damage, or a size that cannot
    * be). Index files and blobs both come this way.
    */
-  private static byte[] decompressAfterFlag(
+  private byte[] decompressAfterFlag(
       byte[] framed, int n, long size, java.util.function.IntFunction<byte[]> into) {
     if (size < 0 || size > Integer.MAX_VALUE - 16) {
       return null;
     }
     byte[] out = into.apply((int) size);
-    long got = Zstd.decompressByteArray(out, 0, (int) size, framed, 1, n - 1);
-    return Zstd.isError(got) || got != size ? null : out;
+    ZstdDecompressCtx ctx = decompressors.poll();
+    if (ctx == null) {
+      ctx = new ZstdDecompressCtx();
+    }
+    try {
+      return ctx.decompressByteArray(out, 0, (int) size, framed, 1, n - 1) == size ? out : null;
+    } catch (RuntimeException e) { // zstd's error: damaged
+      return null;
+    } finally {
+      decompressors.add(ctx);
+    }
   }
 
   public Optional<PackedBlob> find(BlobId id) {
@@ -1016,6 +1032,9 @@ public final class Repository implements AutoCloseable {
   public void close() throws IOException {
     uploader.shutdownNow();
     for (ZstdCompressCtx c; (c = compressors.poll()) != null; ) {
+      c.close();
+    }
+    for (ZstdDecompressCtx c; (c = decompressors.poll()) != null; ) {
       c.close();
     }
     index.close();
