@@ -18,7 +18,7 @@ import java.util.Optional;
 /** A repository in a local directory: a mounted portable disk, a NAS, another local disk. */
 public final class LocalBackend implements Backend {
   /** Reads in slices: see {@link AtomicFile} on the JDK's temporary native buffers. */
-  private static final int IO_SLICE = 1 << 20;
+  private static final int IO_SLICE = 256 << 10;
   private final Path root;
 
   public LocalBackend(Path root) {
