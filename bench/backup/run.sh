@@ -12,32 +12,12 @@ root=$(pwd)
 mib=${BENCH_MIB:-1024}
 files=${BENCH_FILES:-4000}
 work=${BENCH_DIR:-/tmp/penjaga-bench}
-# The options of the installed command (packaging/penjaga-agent), huge pages as it chooses them.
-java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xms16m -Xmn8m -Xmx256m -XX:TieredStopAtLevel=1}
-if [ -z "${PENJAGA_JAVA_OPTS:-}" ] && grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
-  java_opts="$java_opts -XX:+UseTransparentHugePages"
-fi
-
-if [ "$(id -u)" -eq 0 ]; then
-  missing=()
-  command -v restic >/dev/null || missing+=(restic)
-  command -v borg >/dev/null || missing+=(borgbackup)
-  [ -x /usr/bin/time ] || missing+=(time)
-  if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-  fi
-fi
-jar=$root/agent/target/penjaga-agent.jar
-[ -f "$jar" ] || mvn -B -q -ntp -DskipTests package
-
+# shellcheck source=bench/backup/lib.sh
+source bench/backup/lib.sh
+need restic restic borg borgbackup /usr/bin/time time
 rm -rf "$work"
 mkdir -p "$work"
-tree_cache=${BENCH_TREE_CACHE:-/tmp/penjaga-bench-tree-$mib-$files}
-if [ ! -d "$tree_cache" ]; then
-  echo "== generating ${mib} MiB in ${files} files"
-  python3 bench/backup/make-tree.py "$tree_cache.tmp" "$mib" "$files"
-  mv "$tree_cache.tmp" "$tree_cache"
-fi
+make_tree
 cp -a "$tree_cache" "$work/src"
 src_bytes=$(du -sb "$work/src" | cut -f1)
 
@@ -72,24 +52,6 @@ fi
 penjaga=(java $java_opts $cds -jar "$jar" -c "$work/agent.yaml")
 
 declare -A result
-# measure TOOL STEP COMMAND...: wall s, cpu s, peak RSS MiB of one run, added to that step's runs
-measure() {
-  local tool=$1 step=$2; shift 2
-  local t="$work/time.$tool.$step"
-  sync
-  /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" > "$work/out.$tool.$step" 2>&1 || {
-    echo "$tool $step failed:"; tail -20 "$work/out.$tool.$step"; exit 1; }
-  read -r wall user sys rss < "$t"
-  result[$tool.$step.wall]+=" $wall"
-  result[$tool.$step.cpu]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
-  result[$tool.$step.rss]+=" $((rss / 1024))"
-  echo "  $tool $step: wall ${wall}s cpu $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s rss $((rss / 1024)) MiB"
-}
-# median of the numbers given
-median() { tr ' ' '\n' <<< "$*" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-# smallest-largest of the numbers given
-range() { tr ' ' '\n' <<< "$*" | grep . | sort -g | awk 'NR==1{a=$1} {b=$1} END {print a "–" b}'; }
-
 # Each round starts from the same tree and empty repositories, and runs every step of the three
 # tools side by side; the table gives each step's median over the rounds (this machine's run-to-run
 # noise is large: one run alone can be off by half).

@@ -14,32 +14,14 @@ root=$(pwd)
 mib=${BENCH_MIB:-1024}
 files=${BENCH_FILES:-4000}
 work=${BENCH_DIR:-/tmp/penjaga-bench-sftp}
-java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xms16m -Xmn8m -Xmx256m -XX:TieredStopAtLevel=1}
-if [ -z "${PENJAGA_JAVA_OPTS:-}" ] && grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
-  java_opts="$java_opts -XX:+UseTransparentHugePages"
-fi
 [ "$(id -u)" -eq 0 ] || { echo "sftp.sh: run as root (sshd logs root in for the run)" >&2; exit 2; }
-missing=()
-command -v restic >/dev/null || missing+=(restic)
-command -v borg >/dev/null || missing+=(borgbackup)
-[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
-command -v ssh >/dev/null || missing+=(openssh-client)
-[ -x /usr/bin/time ] || missing+=(time)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
-jar=$root/agent/target/penjaga-agent.jar
-[ -f "$jar" ] || mvn -B -q -ntp -DskipTests package
-
+# shellcheck source=bench/backup/lib.sh
+source bench/backup/lib.sh
+need restic restic borg borgbackup /usr/sbin/sshd openssh-server ssh openssh-client /usr/bin/time time
 rm -rf "$work"
 mkdir -p "$work/ssh"
 chmod 700 "$work" "$work/ssh"
-tree_cache=${BENCH_TREE_CACHE:-/tmp/penjaga-bench-tree-$mib-$files}
-if [ ! -d "$tree_cache" ]; then
-  echo "== generating ${mib} MiB in ${files} files"
-  python3 bench/backup/make-tree.py "$tree_cache.tmp" "$mib" "$files"
-  mv "$tree_cache.tmp" "$tree_cache"
-fi
+make_tree
 
 # A server of our own on a free loopback port, stopped when the script ends.
 ssh_dir=$work/ssh
@@ -99,21 +81,6 @@ restic=(restic --repo "sftp:root@127.0.0.1:$work/repo-restic" -o "sftp.command=$
 borg_repo="ssh://root@127.0.0.1:$port$work/repo-borg"
 
 declare -A result
-measure() {
-  local tool=$1 step=$2; shift 2
-  local t="$work/time.$tool.$step"
-  sync
-  /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" > "$work/out.$tool.$step" 2>&1 || {
-    echo "$tool $step failed:"; tail -20 "$work/out.$tool.$step"; exit 1; }
-  read -r wall user sys rss < "$t"
-  result[$tool.$step.wall]+=" $wall"
-  result[$tool.$step.cpu]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
-  result[$tool.$step.rss]+=" $((rss / 1024))"
-  echo "  $tool $step: wall ${wall}s cpu $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')s rss $((rss / 1024)) MiB"
-}
-median() { tr ' ' '\n' <<< "$*" | grep . | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-range() { tr ' ' '\n' <<< "$*" | grep . | sort -g | awk 'NR==1{a=$1} {b=$1} END {print a "–" b}'; }
-
 rounds=${BENCH_ROUNDS:-3}
 for round in $(seq "$rounds"); do
   echo "== round $round of $rounds"
