@@ -51,3 +51,38 @@ median() { tr ' ' '\n' <<< "$*" | grep . | sort -g | awk '{v[NR]=$1} END {print 
 # smallest-largest of the numbers given
 range() { tr ' ' '\n' <<< "$*" | grep . | sort -g | awk 'NR==1{a=$1} {b=$1} END {print a "–" b}'; }
 
+# machine: this machine in a few words, for a result's header
+machine() {
+  echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)"
+}
+
+# penjaga_command: the class-data archive made as the installation makes it (packaging/penjaga-cds),
+# unless BENCH_CDS=no, and the command line "penjaga" (an array) with $work/agent.yaml.
+penjaga_command() {
+  cds=""
+  if [ "${BENCH_CDS:-yes}" = yes ]; then
+    echo "== class-data archive"
+    sh packaging/penjaga-cds "$jar" "$work/penjaga-agent.jsa"
+    [ -f "$work/penjaga-agent.jsa" ] && cds="-XX:SharedArchiveFile=$work/penjaga-agent.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
+  fi
+  # shellcheck disable=SC2206
+  penjaga=(java $java_opts $cds -jar "$jar" -c "$work/agent.yaml")
+}
+
+# agent_yaml ID REPOSITORY-LINES: $work/agent.yaml for source $work/src; REPOSITORY-LINES are the
+# "repository:" section's lines (path, password-file, ...), each indented by two spaces.
+agent_yaml() {
+  cat > "$work/agent.yaml" <<YAML
+agent:
+  id: $1
+  state-dir: $work/penjaga-state
+metrics:
+  enabled: false
+repository:
+$2
+sources:
+  uploads:
+    type: files
+    path: $work/src
+YAML
+}

@@ -25,31 +25,10 @@ pass="$work/pass"
 ( umask 077; echo "bench-password-$$" > "$pass" )
 export RESTIC_PASSWORD_FILE="$pass" BORG_PASSCOMMAND="cat $pass" BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes \
        BORG_RELOCATED_REPO_ACCESS_IS_OK=yes XDG_CACHE_HOME="$work/cache"
-cat > "$work/agent.yaml" <<YAML
-agent:
-  id: bench
-  state-dir: $work/penjaga-state
-metrics:
-  enabled: false
-repository:
-  path: $work/repo-penjaga
-  password-file: $pass
-sources:
-  uploads:
-    type: files
-    path: $work/src
-YAML
+agent_yaml bench "  path: $work/repo-penjaga
+  password-file: $pass"
 
-# The class-data archive, made as the installation makes it (packaging/penjaga-cds), unless
-# BENCH_CDS=no.
-cds=""
-if [ "${BENCH_CDS:-yes}" = yes ]; then
-  echo "== class-data archive"
-  sh packaging/penjaga-cds "$jar" "$work/penjaga-agent.jsa"
-  [ -f "$work/penjaga-agent.jsa" ] && cds="-XX:SharedArchiveFile=$work/penjaga-agent.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
-fi
-# shellcheck disable=SC2206
-penjaga=(java $java_opts $cds -jar "$jar" -c "$work/agent.yaml")
+penjaga_command
 
 declare -A result
 # Each round starts from the same tree and empty repositories, and runs every step of the three
@@ -85,11 +64,10 @@ for round in $(seq "$rounds"); do
 done
 
 out="bench/results/backup-$(date -u +%Y-%m-%d).md"
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 {
   echo "# Backup benchmark, $(date -u +%Y-%m-%d)"
   echo
-  echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr)."
+  echo "Machine: $(machine)."
   echo "Tree: $files files, $((src_bytes / 1048576)) MiB (55% incompressible, 35% text documents, 10% duplicates),"
   echo "made by \`bench/backup/make-tree.py\`; incremental after \`mutate.py\` (1% of files edited, 1% added)."
   echo "Versions: penjaga $("${penjaga[@]}" --version | awk '{print $2}') (java $java_opts${cds:+, class-data archive}), $(restic version | awk '{print $1, $2}'), $(borg --version)."

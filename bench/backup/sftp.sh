@@ -54,29 +54,11 @@ pass="$work/pass"
 ( umask 077; echo "bench-password-$$" > "$pass" )
 export RESTIC_PASSWORD_FILE="$pass" BORG_PASSCOMMAND="cat $pass" BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes \
        BORG_RELOCATED_REPO_ACCESS_IS_OK=yes XDG_CACHE_HOME="$work/cache" BORG_RSH="$ssh_cmd"
-cat > "$work/agent.yaml" <<YAML
-agent:
-  id: bench-sftp
-  state-dir: $work/penjaga-state
-metrics:
-  enabled: false
-repository:
-  path: sftp://root@127.0.0.1:$port$work/repo-penjaga
+agent_yaml bench-sftp "  path: sftp://root@127.0.0.1:$port$work/repo-penjaga
   password-file: $pass
   identity-file: $ssh_dir/id_key
-  known-hosts: $ssh_dir/known_hosts
-sources:
-  uploads:
-    type: files
-    path: $work/src
-YAML
-cds=""
-if [ "${BENCH_CDS:-yes}" = yes ]; then
-  sh packaging/penjaga-cds "$jar" "$work/penjaga-agent.jsa"
-  [ -f "$work/penjaga-agent.jsa" ] && cds="-XX:SharedArchiveFile=$work/penjaga-agent.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
-fi
-# shellcheck disable=SC2206
-penjaga=(java $java_opts $cds -jar "$jar" -c "$work/agent.yaml")
+  known-hosts: $ssh_dir/known_hosts"
+penjaga_command
 restic=(restic --repo "sftp:root@127.0.0.1:$work/repo-restic" -o "sftp.command=$ssh_cmd root@127.0.0.1 -s sftp")
 borg_repo="ssh://root@127.0.0.1:$port$work/repo-borg"
 
@@ -98,11 +80,10 @@ for round in $(seq "$rounds"); do
 done
 
 out="bench/results/backup-sftp-$(date -u +%Y-%m-%d).md"
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 {
   echo "# Backup over SFTP benchmark, $(date -u +%Y-%m-%d)"
   echo
-  echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, $(uname -sr); the OpenSSH"
+  echo "Machine: $(machine); the OpenSSH"
   echo "server ($(/usr/sbin/sshd -V 2>&1 | head -1 | cut -d, -f1)) on the same machine, over loopback: its CPU competes with the client's."
   echo "Tree: as \`run.sh\` ($files files, ${mib} MiB). Penjaga through its own SFTP client (SSHJ), restic through"
   echo "the \`ssh\` command's SFTP, Borg through \`borg serve\` over \`ssh\`. Medians of $rounds rounds."
