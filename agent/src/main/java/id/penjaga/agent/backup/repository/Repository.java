@@ -591,10 +591,7 @@ public final class Repository implements AutoCloseable {
         byte[] buffer = freePackBuffers.poll();
         currentPack = new PackBuilder(buffer != null ? buffer : new byte[PACK_BUFFER]);
       }
-      byte flag = packed ? (byte) 1 : (byte) 0;
-      currentPack.addSealing(
-          type, id, sealedLength, len,
-          (buf, at) -> key.sealer().sealInto(flag, payload, payloadOff, payloadLen, id.raw(), buf, at));
+      sealInto(currentPack, type, id, payload, payloadOff, payloadLen, packed, sealedLength, len);
       if (currentPack.size() >= PACK_TARGET) {
         full = currentPack.finish(key.sealer());
         currentPack = null;
@@ -612,6 +609,16 @@ public final class Repository implements AutoCloseable {
   /** The outcome of {@link #saveBlob}. */
   public record Saved(BlobId id, boolean added) {}
 
+  /** Seals a blob's payload (compressed or not, as {@code packed} says) straight into {@code pack}. */
+  private void sealInto(
+      PackBuilder pack, BlobType type, BlobId id, byte[] payload, int off, int len, boolean packed,
+      int sealedLength, int rawLength) {
+    byte flag = packed ? (byte) 1 : (byte) 0;
+    pack.addSealing(
+        type, id, sealedLength, rawLength,
+        (buf, at) -> key.sealer().sealInto(flag, payload, off, len, id.raw(), buf, at));
+  }
+
   /** Seals a tree blob into the current tree pack; a full tree pack is written without a permit. */
   private void saveTreeBlob(
       BlobId id, byte[] payload, int payloadOff, int payloadLen, boolean packed, int sealedLength, int len)
@@ -621,10 +628,7 @@ public final class Repository implements AutoCloseable {
       if (currentTreePack == null) {
         currentTreePack = new PackBuilder(TREE_PACK_START);
       }
-      byte flag = packed ? (byte) 1 : (byte) 0;
-      currentTreePack.addSealing(
-          BlobType.TREE, id, sealedLength, len,
-          (buf, at) -> key.sealer().sealInto(flag, payload, payloadOff, payloadLen, id.raw(), buf, at));
+      sealInto(currentTreePack, BlobType.TREE, id, payload, payloadOff, payloadLen, packed, sealedLength, len);
       if (currentTreePack.size() >= PACK_TARGET) {
         full = currentTreePack.finish(key.sealer());
         currentTreePack = null;
