@@ -202,6 +202,7 @@ public final class ReportStore implements AutoCloseable {
                     + " ON CONFLICT (id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms,"
                     + " last_seq = " + dialect.greatest("agent.last_seq", "excluded.last_seq") + ","
                     + " agent_version = coalesce(excluded.agent_version, agent.agent_version)")) {
+      beginWriting(connection);
       // Stored reports get evidence records: take the chain's lock before any row lock, so two
       // collectors sharing a PostgreSQL store never wait on each other in opposite orders.
       dialect.lockEvidenceChain(connection);
@@ -239,6 +240,22 @@ public final class ReportStore implements AutoCloseable {
     }
   }
 
+  /**
+   * On SQLite, makes the transaction about to run a writing one from its start (BEGIN IMMEDIATE,
+   * waiting for another process's write to end): a transaction that reads first and writes later
+   * fails with SQLITE_BUSY_SNAPSHOT when another connection (the daemon, beside a command such
+   * as {@code report}) committed in between, and no waiting helps then. Whatever this connection
+   * began since its last commit (a read) is ended first. PostgreSQL needs nothing of the kind.
+   */
+  private void beginWriting(Connection c) throws SQLException {
+    if (dialect == Dialect.SQLITE) {
+      try (Statement s = c.createStatement()) {
+        s.execute("ROLLBACK");
+        s.execute("BEGIN IMMEDIATE");
+      }
+    }
+  }
+
   /** Work on the store's connection, as one transaction. */
   @FunctionalInterface
   public interface SqlWork<T> {
@@ -248,10 +265,13 @@ public final class ReportStore implements AutoCloseable {
   /**
    * Runs {@code work} in one transaction on the store's connection (committed when it returns,
    * rolled back when it throws): for the parts of the collector that keep tables of their own.
+   * On SQLite it holds the write lock from its start, so work that reads and then writes never
+   * meets a write of another process in between.
    */
   public synchronized <T> T inTransaction(SqlWork<T> work) throws SQLException {
     Connection connection = conn();
     try {
+      beginWriting(connection);
       T result = work.run(connection);
       connection.commit();
       afterCommit.forEach(Runnable::run);
