@@ -52,6 +52,47 @@ class RepositoryTest {
     }
   }
 
+  /** A chunk of noise with a third of text at its start, middle or end (or none: -1). */
+  private static byte[] noiseWithText(int third) {
+    byte[] b = new byte[600 << 10];
+    new Random(11 + third).nextBytes(b);
+    if (third >= 0) {
+      byte[] text = "Berita acara evaluasi penawaran, Rp 1.250.000,00;\n".repeat(5_000).getBytes(StandardCharsets.UTF_8);
+      System.arraycopy(text, 0, b, third * b.length / 3, b.length / 3);
+    }
+    return b;
+  }
+
+  @Test
+  void aLongChunkIsCompressedWhenASampleOfItCompressesAndStoredAsItIsWhenNoneDoes() throws Exception {
+    byte[] out = new byte[(int) com.github.luben.zstd.Zstd.compressBound(600 << 10)];
+    try (com.github.luben.zstd.ZstdCompressCtx ctx = new com.github.luben.zstd.ZstdCompressCtx().setLevel(3)) {
+      for (int third = 0; third < 3; third++) {
+        byte[] b = noiseWithText(third);
+        assertThat(Repository.samplesCompress(ctx, out, b, 0, b.length)).as("text in third %d", third).isTrue();
+      }
+      byte[] noise = noiseWithText(-1);
+      assertThat(Repository.samplesCompress(ctx, out, noise, 0, noise.length)).isFalse();
+      // Samples are taken within the bounds given, not of the whole array.
+      byte[] textFirst = noiseWithText(0);
+      int from = textFirst.length / 3;
+      assertThat(Repository.samplesCompress(ctx, out, textFirst, from, textFirst.length - from)).isFalse();
+    }
+    BlobId[] ids = new BlobId[4];
+    try (Repository repo = init()) {
+      for (int third = -1; third < 3; third++) {
+        byte[] b = noiseWithText(third);
+        ids[third + 1] = repo.saveBlob(BlobType.DATA, b, 0, b.length).id();
+      }
+      repo.flush();
+      assertThat(repo.find(ids[0]).orElseThrow().length()).as("noise").isGreaterThanOrEqualTo(600 << 10);
+      for (int i = 1; i < 4; i++) {
+        assertThat(repo.find(ids[i]).orElseThrow().length()).as("a third of text").isLessThan(450 << 10);
+        assertThat(repo.loadBlob(ids[i])).isEqualTo(noiseWithText(i - 1));
+      }
+    }
+  }
+
   @Test
   void indexFilesAreCompressedAndBareJsonOnesStillRead() throws Exception {
     Random r = new Random(5);
