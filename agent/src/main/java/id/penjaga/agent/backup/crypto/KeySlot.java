@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
-import org.bouncycastle.crypto.generators.SCrypt;
 
 /**
  * A key slot ({@code keys/<id>}): the master key sealed with a key derived from a password by
@@ -59,7 +58,12 @@ public record KeySlot(
     if (!"scrypt".equals(kdf) || version != 1) {
       throw new Sealer.TamperedException("unsupported key slot (kdf " + kdf + ", version " + version + ")");
     }
-    byte[] kek = derive(password, Base64.getDecoder().decode(salt), n, r, p);
+    byte[] kek;
+    try {
+      kek = derive(password, Base64.getDecoder().decode(salt), n, r, p);
+    } catch (IllegalArgumentException e) {
+      throw new Sealer.TamperedException("unsupported key slot (" + e.getMessage() + ")");
+    }
     return MasterKey.of(new Sealer(kek).open(Base64.getDecoder().decode(data), AAD));
   }
 
@@ -77,7 +81,7 @@ public record KeySlot(
 
   private static byte[] derive(char[] password, byte[] salt, int n, int r, int p) {
     byte[] pw = new String(password).getBytes(StandardCharsets.UTF_8);
-    byte[] kek = SCrypt.generate(pw, salt, n, r, p, 32);
+    byte[] kek = Scrypt.derive(pw, salt, n, r, p, 32);
     if ((long) n * r * 128 >= BIG_KDF_MEMORY) {
       // scrypt's memory (32 MiB by default) is garbage now. Collected at once, its room serves
       // what the command allocates next (a backup's buffers); else the heap would grow past it
