@@ -53,6 +53,10 @@ public final class AgentMain {
   Path configFile = AgentConfig.DEFAULT_FILE;
 
   public static void main(String[] args) {
+    List<Class<?>> commands = commandsFor(args);
+    if (commands.size() == 1) {
+      Prestart.begin(commands.get(0));
+    }
     System.exit(execute(args));
   }
 

@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /** What the administrator's commands share: the configuration, the spool, the repository. */
 final class CliContext {
+  static {
+    Prestart.awaitLogging(); // the logging may be being set up on another thread (Prestart)
+  }
+
   private static final Logger log = LoggerFactory.getLogger(CliContext.class);
   static final ObjectMapper JSON =
       JsonMapper.builder()
