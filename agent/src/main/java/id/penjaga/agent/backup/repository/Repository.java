@@ -889,6 +889,18 @@ public final class Repository implements AutoCloseable {
     byte[] sealed = new byte[0];
     byte[] plain = new byte[0];
     byte[] raw = new byte[0];
+
+    /**
+     * A buffer's size for {@code need} bytes: rounded up to whole 512 KiB, so that a restore's
+     * buffers grow a few times, not at every chunk larger than all before (each left-behind array
+     * outlived collections of the young generation and filled the old one).
+     */
+    static int size(int need) {
+      long rounded = ((long) need + GRAIN - 1) / GRAIN * GRAIN;
+      return (int) Math.min(rounded, Integer.MAX_VALUE - 8);
+    }
+
+    private static final int GRAIN = 512 << 10;
   }
 
   private final ThreadLocal<ReadBuffers> readBuffers = ThreadLocal.withInitial(ReadBuffers::new);
@@ -917,14 +929,14 @@ public final class Repository implements AutoCloseable {
     }
     if (sealed == null) {
       if (b.sealed.length < at.length()) {
-        b.sealed = new byte[at.length()];
+        b.sealed = new byte[ReadBuffers.size(at.length())];
       }
       backend.loadInto(FileKind.PACK, at.pack(), at.offset(), at.length(), b.sealed);
       sealed = b.sealed;
       sealedAt = 0;
     }
     if (b.plain.length < at.length()) {
-      b.plain = new byte[at.length()];
+      b.plain = new byte[ReadBuffers.size(at.length())];
     }
     int n;
     try {
@@ -938,7 +950,7 @@ public final class Repository implements AutoCloseable {
         n,
         size -> {
           if (b.raw.length < size) {
-            b.raw = new byte[size];
+            b.raw = new byte[ReadBuffers.size(size)];
           }
           return b.raw;
         },
