@@ -55,7 +55,7 @@ public final class AgentMain {
   public static void main(String[] args) {
     List<Class<?>> commands = commandsFor(args);
     if (commands.size() == 1) {
-      Prestart.begin(commands.get(0));
+      Prestart.begin(commands.get(0), args);
     }
     System.exit(execute(args));
   }

@@ -81,6 +81,23 @@ public record KeySlot(
 
   private static byte[] derive(char[] password, byte[] salt, int n, int r, int p) {
     byte[] pw = new String(password).getBytes(StandardCharsets.UTF_8);
+    byte[] ready = takeAhead(pw, salt, n, r, p);
+    if (ready != null) {
+      return ready;
+    }
+    return scrypt(pw, salt, n, r, p);
+  }
+
+  /** Times scrypt ran in this process (the tests count them). */
+  private static final java.util.concurrent.atomic.AtomicInteger DERIVATIONS = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** How many times scrypt ran in this process. */
+  public static int derivations() {
+    return DERIVATIONS.get();
+  }
+
+  private static byte[] scrypt(byte[] pw, byte[] salt, int n, int r, int p) {
+    DERIVATIONS.incrementAndGet();
     byte[] kek = Scrypt.derive(pw, salt, n, r, p, 32);
     if ((long) n * r * 128 >= BIG_KDF_MEMORY) {
       // scrypt's memory (32 MiB by default) is garbage now. Collected at once, its room serves
@@ -90,6 +107,92 @@ public record KeySlot(
     }
     return kek;
   }
+
+  /** A key derived ahead of need, with what it was derived from. */
+  private record Ahead(byte[] password, byte[] salt, int n, int r, int p, byte[] kek) {}
+
+  /** The key derivation begun ahead ({@link #expectAhead}), until a slot's opening takes it. */
+  private static java.util.concurrent.CompletableFuture<Ahead> ahead;
+
+  /**
+   * Announces that {@link #deriveAhead} will follow (or {@link #abandonAhead}): the first slot
+   * opened waits for it rather than run scrypt beside it. A command begins the derivation while it
+   * still reads its command line and configuration, since scrypt takes a fifth of a second.
+   */
+  public static synchronized void expectAhead() {
+    if (ahead == null) {
+      ahead = new java.util.concurrent.CompletableFuture<>();
+    }
+  }
+
+  /** Nothing will be derived ahead after all. */
+  public static synchronized void abandonAhead() {
+    if (ahead != null) {
+      ahead.complete(null);
+    }
+  }
+
+  /**
+   * Derives, on the calling thread, the key that opening {@code slot} with {@code password} will
+   * need, and keeps it for that opening. An opening with anything else (another password, another
+   * slot) does not use it: it is wiped, and scrypt runs again.
+   */
+  public static void deriveAhead(char[] password, KeySlot slot) {
+    java.util.concurrent.CompletableFuture<Ahead> f;
+    synchronized (KeySlot.class) {
+      f = ahead;
+    }
+    if (f == null || f.isDone()) {
+      return;
+    }
+    Ahead a = null;
+    try {
+      if ("scrypt".equals(slot.kdf()) && slot.version() == 1) {
+        byte[] pw = new String(password).getBytes(StandardCharsets.UTF_8);
+        byte[] salt = Base64.getDecoder().decode(slot.salt());
+        a = new Ahead(pw, salt, slot.n(), slot.r(), slot.p(), scrypt(pw, salt, slot.n(), slot.r(), slot.p()));
+      }
+    } catch (RuntimeException e) {
+      a = null; // the opening meets the same problem and reports it
+    } finally {
+      f.complete(a);
+    }
+  }
+
+  /** The key derived ahead when it was derived from these very inputs; null otherwise. */
+  private static byte[] takeAhead(byte[] pw, byte[] salt, int n, int r, int p) {
+    java.util.concurrent.CompletableFuture<Ahead> f;
+    synchronized (KeySlot.class) {
+      f = ahead;
+      ahead = null;
+    }
+    if (f == null) {
+      return null;
+    }
+    Ahead a;
+    try {
+      a = f.get(AHEAD_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      return null;
+    }
+    if (a == null) {
+      return null;
+    }
+    boolean same = java.security.MessageDigest.isEqual(a.password(), pw)
+        && java.util.Arrays.equals(a.salt(), salt) && a.n() == n && a.r() == r && a.p() == p;
+    java.util.Arrays.fill(a.password(), (byte) 0);
+    if (!same) {
+      java.util.Arrays.fill(a.kek(), (byte) 0);
+      return null;
+    }
+    return a.kek();
+  }
+
+  /** How long an opening waits for the derivation begun ahead before running its own. */
+  private static final int AHEAD_WAIT_SECONDS = 30;
 
   /** scrypt memory from which {@link #derive} gives it back to the heap at once. */
   private static final long BIG_KDF_MEMORY = 8 << 20;

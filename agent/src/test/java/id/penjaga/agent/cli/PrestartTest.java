@@ -1,0 +1,94 @@
+package id.penjaga.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import id.penjaga.agent.AgentFixtures;
+import id.penjaga.agent.backup.crypto.KeySlot;
+import id.penjaga.agent.config.AgentConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The key derived while a command starts: used when it is the command's, never when it is not. */
+class PrestartTest {
+  @TempDir Path dir;
+  Path config;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Files.createDirectories(dir.resolve("file"));
+    Files.writeString(dir.resolve("file/ba.txt"), "berita acara");
+    Path pass = AgentFixtures.secret(dir.resolve("repo.pass"), "kata-sandi");
+    config = AgentFixtures.backupConfig(
+        dir.resolve("agent.yaml"), "lpse-uji", dir.resolve("state"), dir.resolve("usb"), pass, dir.resolve("file"));
+    assertThat(CliRun.with(config, "init").exit()).isZero();
+  }
+
+  @Test
+  void theKeyDerivedAheadOpensTheRepositoryWithoutAnotherScrypt() {
+    KeySlot.expectAhead();
+    int before = KeySlot.derivations();
+    Prestart.deriveKeyAhead("-c", config.toString(), "snapshots");
+    assertThat(KeySlot.derivations()).isEqualTo(before + 1);
+    CliRun run = CliRun.with(config, "backup");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(KeySlot.derivations()).as("the opening took the key derived ahead").isEqualTo(before + 1);
+    // Once taken, it is gone: the next command derives its own.
+    assertThat(CliRun.with(config, "snapshots").exit()).isZero();
+    assertThat(KeySlot.derivations()).isEqualTo(before + 2);
+  }
+
+  @Test
+  void aKeyDerivedFromAnotherPasswordIsNotUsed() throws Exception {
+    Path wrong = AgentFixtures.secret(dir.resolve("other.pass"), "bukan-sandinya");
+    Path other = dir.resolve("other.yaml");
+    Files.writeString(other, Files.readString(config).replace(dir.resolve("repo.pass").toString(), wrong.toString()));
+    KeySlot.expectAhead();
+    int before = KeySlot.derivations();
+    Prestart.deriveKeyAhead("-c", other.toString(), "snapshots");
+    assertThat(KeySlot.derivations()).isEqualTo(before + 1);
+    CliRun run = CliRun.with(config, "snapshots");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(KeySlot.derivations()).as("derived again with the right password").isEqualTo(before + 2);
+    // and the other way round: the right password ahead does not open for a wrong one
+    KeySlot.expectAhead();
+    Prestart.deriveKeyAhead("-c", config.toString(), "snapshots");
+    CliRun refused = CliRun.with(other, "snapshots");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("password");
+  }
+
+  @Test
+  void nothingToDeriveLeavesNoOneWaiting() throws Exception {
+    Path unreadable = dir.resolve("loose.pass");
+    Files.writeString(unreadable, "kata-sandi\n"); // mode 0644: never read ahead
+    Path loose = dir.resolve("loose.yaml");
+    Files.writeString(loose, Files.readString(config).replace(dir.resolve("repo.pass").toString(), unreadable.toString()));
+    for (String[] args : new String[][] {
+        {"-c", dir.resolve("missing.yaml").toString(), "snapshots"},
+        {"-c", loose.toString(), "snapshots"},
+        {"-c", config.toString(), "snapshots", "--repo", "nas"}}) {
+      KeySlot.expectAhead();
+      int before = KeySlot.derivations();
+      Prestart.deriveKeyAhead(args);
+      assertThat(KeySlot.derivations()).as(String.join(" ", args)).isEqualTo(before);
+      CliRun run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> CliRun.with(config, "snapshots"));
+      assertThat(run.exit()).as(run.err()).isZero();
+    }
+  }
+
+  @Test
+  void theConfigurationFileIsFoundAsTheCommandLineNamesIt() {
+    assertThat(Prestart.configFile("backup")).isEqualTo(AgentConfig.DEFAULT_FILE);
+    assertThat(Prestart.configFile("-c", "/etc/a.yaml", "backup")).isEqualTo(Path.of("/etc/a.yaml"));
+    assertThat(Prestart.configFile("--config", "/etc/b.yaml", "backup")).isEqualTo(Path.of("/etc/b.yaml"));
+    assertThat(Prestart.configFile("--config=/etc/c.yaml", "backup")).isEqualTo(Path.of("/etc/c.yaml"));
+    assertThat(Prestart.configFile("-c/etc/d.yaml", "backup")).isEqualTo(Path.of("/etc/d.yaml"));
+    assertThat(Prestart.configFile("-c", "/etc/a.yaml", "snapshots", "--repo", "nas")).isNull();
+    assertThat(Prestart.configFile("-c", "/etc/a.yaml", "snapshots", "--repo=nas")).isNull();
+  }
+}
