@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * reads the configuration: the logging set up, native AES and SHA-256 (the provider's library is
  * unpacked from the jar and loaded), zstd's library, the key derivation's classes; and, on a
  * thread of its own, the key derivation itself ({@link #deriveKeyAhead}). Done on the main thread,
- * after the configuration was read, they held back a backup's first read by ~0.3 s. Nothing here can fail the command: whatever fails is met again where it is used, and
- * reported there.
+ * after the configuration was read, they held back a backup's first read by ~0.3 s. Nothing here
+ * can fail the command: whatever fails is met again where it is used, and reported there.
  */
 final class Prestart {
   /** The commands that open a repository (the names of their picocli commands). */

@@ -24,8 +24,14 @@ class PrestartTest {
     Files.writeString(dir.resolve("file/ba.txt"), "berita acara");
     Path pass = AgentFixtures.secret(dir.resolve("repo.pass"), "kata-sandi");
     config = AgentFixtures.backupConfig(
-        dir.resolve("agent.yaml"), "lpse-uji", dir.resolve("state"), dir.resolve("usb"), pass, dir.resolve("file"));
+        dir.resolve("agent.yaml"), "lpse-uji", dir.resolve("state"), dir.resolve("usb"), pass,
+        dir.resolve("file"));
     assertThat(CliRun.with(config, "init").exit()).isZero();
+  }
+
+  /** The configuration with another password file. */
+  private String withPasswordFile(Path file) throws java.io.IOException {
+    return Files.readString(config).replace(dir.resolve("repo.pass").toString(), file.toString());
   }
 
   @Test
@@ -46,7 +52,7 @@ class PrestartTest {
   void aKeyDerivedFromAnotherPasswordIsNotUsed() throws Exception {
     Path wrong = AgentFixtures.secret(dir.resolve("other.pass"), "bukan-sandinya");
     Path other = dir.resolve("other.yaml");
-    Files.writeString(other, Files.readString(config).replace(dir.resolve("repo.pass").toString(), wrong.toString()));
+    Files.writeString(other, withPasswordFile(wrong));
     KeySlot.expectAhead();
     int before = KeySlot.derivations();
     Prestart.deriveKeyAhead("-c", other.toString(), "snapshots");
@@ -67,7 +73,7 @@ class PrestartTest {
     Path unreadable = dir.resolve("loose.pass");
     Files.writeString(unreadable, "kata-sandi\n"); // mode 0644: never read ahead
     Path loose = dir.resolve("loose.yaml");
-    Files.writeString(loose, Files.readString(config).replace(dir.resolve("repo.pass").toString(), unreadable.toString()));
+    Files.writeString(loose, withPasswordFile(unreadable));
     for (String[] args : new String[][] {
         {"-c", dir.resolve("missing.yaml").toString(), "snapshots"},
         {"-c", loose.toString(), "snapshots"},

@@ -89,7 +89,8 @@ public record KeySlot(
   }
 
   /** Times scrypt ran in this process (the tests count them). */
-  private static final java.util.concurrent.atomic.AtomicInteger DERIVATIONS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicInteger DERIVATIONS =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** How many times scrypt ran in this process. */
   public static int derivations() {

@@ -57,7 +57,8 @@ class RepositoryTest {
     byte[] b = new byte[600 << 10];
     new Random(11 + third).nextBytes(b);
     if (third >= 0) {
-      byte[] text = "Berita acara evaluasi penawaran, Rp 1.250.000,00;\n".repeat(5_000).getBytes(StandardCharsets.UTF_8);
+      byte[] text = "Berita acara evaluasi penawaran, Rp 1.250.000,00;\n".repeat(5_000)
+          .getBytes(StandardCharsets.UTF_8);
       System.arraycopy(text, 0, b, third * b.length / 3, b.length / 3);
     }
     return b;
@@ -69,7 +70,8 @@ class RepositoryTest {
     try (com.github.luben.zstd.ZstdCompressCtx ctx = new com.github.luben.zstd.ZstdCompressCtx().setLevel(3)) {
       for (int third = 0; third < 3; third++) {
         byte[] b = noiseWithText(third);
-        assertThat(Repository.samplesCompress(ctx, out, b, 0, b.length)).as("text in third %d", third).isTrue();
+        assertThat(Repository.samplesCompress(ctx, out, b, 0, b.length))
+            .as("text in third %d", third).isTrue();
       }
       byte[] noise = noiseWithText(-1);
       assertThat(Repository.samplesCompress(ctx, out, noise, 0, noise.length)).isFalse();
