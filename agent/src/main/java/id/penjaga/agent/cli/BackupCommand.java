@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * it is a pre-change backup, the roll-back point of a change.
  */
 @Command(name = "backup", description = "Back up the configured sources now.")
-final class BackupCommand implements Callable<Integer> {
+final class BackupCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Spec CommandSpec spec;
   @Mixin RepoOption repoOption = new RepoOption();

@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code penjaga-agent check [--read-data[=PERCENT]]}. */
 @Command(name = "check", description = "Check the repository's structure, and with --read-data its content.")
-final class CheckCommand implements Callable<Integer> {
+final class CheckCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Mixin RepoOption repoOption = new RepoOption();
   @Spec CommandSpec spec;

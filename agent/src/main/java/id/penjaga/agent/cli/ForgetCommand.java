@@ -23,7 +23,7 @@ import picocli.CommandLine.ParentCommand;
  * per source, showing what is kept and why; {@code --prune} then removes data no snapshot needs.
  */
 @Command(name = "forget", description = "Forget snapshots the retention policy does not keep; --prune frees their space.")
-final class ForgetCommand implements Callable<Integer> {
+final class ForgetCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Mixin RepoOption repoOption = new RepoOption();
 

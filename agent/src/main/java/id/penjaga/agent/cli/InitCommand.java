@@ -13,7 +13,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code penjaga-agent init}: creates the configured repository. */
 @Command(name = "init", description = "Create the backup repository named in the configuration.")
-final class InitCommand implements Callable<Integer> {
+final class InitCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
 
   @Mixin RepoOption repoOption = new RepoOption();

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     name = "key",
     description = "The repository's passwords (key slots): list, add, remove.",
     subcommands = {KeyCommand.ListKeys.class, KeyCommand.Add.class, KeyCommand.Remove.class})
-final class KeyCommand implements Callable<Integer> {
+final class KeyCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Spec CommandSpec spec;
 

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.LoggerFactory;
 
@@ -24,28 +23,14 @@ import org.slf4j.LoggerFactory;
  * can fail the command: whatever fails is met again where it is used, and reported there.
  */
 final class Prestart {
-  /** The commands that open a repository (the names of their picocli commands). */
-  private static final Set<Class<?>> COMMANDS =
-      Set.of(
-          InitCommand.class,
-          BackupCommand.class,
-          SnapshotsCommand.class,
-          RestoreCommand.class,
-          RestoreDbCommand.class,
-          RestoreTestCommand.class,
-          RotateLogsCommand.class,
-          KeyCommand.class,
-          CheckCommand.class,
-          ForgetCommand.class);
-
   /** Counted down once the logging is set up; null when nothing was begun. */
   private static volatile CountDownLatch logging;
 
   private Prestart() {}
 
-  /** Begins the work for {@code command} when it is one that opens a repository. */
+  /** Begins the work for {@code command} when it opens a repository ({@link OpensRepository}). */
   static void begin(Class<?> command, String... args) {
-    if (!COMMANDS.contains(command) || logging != null) {
+    if (!OpensRepository.class.isAssignableFrom(command) || logging != null) {
       return;
     }
     if (command != InitCommand.class) {

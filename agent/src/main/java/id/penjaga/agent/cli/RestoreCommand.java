@@ -18,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code penjaga-agent restore latest|ID --target DIR [--path P]}. */
 @Command(name = "restore", description = "Restore a snapshot, whole or in part, into a directory.")
-final class RestoreCommand implements Callable<Integer> {
+final class RestoreCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Mixin RepoOption repoOption = new RepoOption();
 

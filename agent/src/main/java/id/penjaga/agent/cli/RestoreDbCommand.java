@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
     description =
         "Restore a database from a snapshot of a postgresql source into a named database, then"
             + " compare every table's row count with the backup's.")
-final class RestoreDbCommand implements Callable<Integer> {
+final class RestoreDbCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Spec CommandSpec spec;
   @Mixin RepoOption repoOption = new RepoOption();

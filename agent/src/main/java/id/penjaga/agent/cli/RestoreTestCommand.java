@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "restore-test",
     description = "Restore a random sample of the backups into scratch space and verify it (SOP: uji restore).")
-final class RestoreTestCommand implements Callable<Integer> {
+final class RestoreTestCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Spec CommandSpec spec;
   @Mixin RepoOption repoOption = new RepoOption();

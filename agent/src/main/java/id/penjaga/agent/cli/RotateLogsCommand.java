@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  * would make it, then the offload of old logs to the repository where space runs short.
  */
 @Command(name = "rotate-logs", description = "Rotate the configured logs now; move old ones to the repository when space runs short.")
-final class RotateLogsCommand implements Callable<Integer> {
+final class RotateLogsCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Spec CommandSpec spec;
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code penjaga-agent snapshots}: lists the snapshots in the repository. */
 @Command(name = "snapshots", description = "List the snapshots in the repository.")
-final class SnapshotsCommand implements Callable<Integer> {
+final class SnapshotsCommand implements Callable<Integer>, OpensRepository {
   @ParentCommand AgentMain main;
   @Mixin RepoOption repoOption = new RepoOption();
 

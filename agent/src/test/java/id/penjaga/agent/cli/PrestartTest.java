@@ -88,6 +88,18 @@ class PrestartTest {
   }
 
   @Test
+  void theDaemonAndCommandsWithoutARepositoryBeginNothing() {
+    for (Class<?> c : java.util.List.of(BackupCommand.class, RestoreCommand.class, SnapshotsCommand.class,
+        CheckCommand.class, ForgetCommand.class, RestoreTestCommand.class)) {
+      assertThat(OpensRepository.class.isAssignableFrom(c)).as(c.getSimpleName()).isTrue();
+    }
+    for (Class<?> c : java.util.List.of(RunCommand.class, ConfigCommand.class, SampleCommand.class,
+        AnalyzeLogsCommand.class)) {
+      assertThat(OpensRepository.class.isAssignableFrom(c)).as(c.getSimpleName()).isFalse();
+    }
+  }
+
+  @Test
   void theConfigurationFileIsFoundAsTheCommandLineNamesIt() {
     assertThat(Prestart.configFile("backup")).isEqualTo(AgentConfig.DEFAULT_FILE);
     assertThat(Prestart.configFile("-c", "/etc/a.yaml", "backup")).isEqualTo(Path.of("/etc/a.yaml"));
