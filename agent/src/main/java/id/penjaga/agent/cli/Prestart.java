@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * What every command that opens a repository needs before its first byte of work, begun on a
  * thread of its own when the command line starts, while the main thread builds the command and
  * reads the configuration: the logging set up, native AES and SHA-256 (the provider's library is
- * unpacked from the jar and loaded), zstd's library, the key derivation's classes; and, on a
+ * unpacked from the jar and loaded), zstd's library; and, on a
  * thread of its own, the key derivation itself ({@link #deriveKeyAhead}). Done on the main thread,
  * after the configuration was read, they held back a backup's first read by ~0.3 s. Nothing here
  * can fail the command: whatever fails is met again where it is used, and reported there.
@@ -53,7 +53,6 @@ final class Prestart {
               }
               quietly(Prestart::nativeCrypto);
               quietly(com.github.luben.zstd.util.Native::load);
-              quietly(() -> new org.bouncycastle.crypto.digests.SHA256Digest());
             },
             "prestart");
     t.setDaemon(true);
