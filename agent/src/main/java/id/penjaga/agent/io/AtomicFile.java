@@ -30,19 +30,23 @@ public final class AtomicFile {
 
   /** As {@link #write(Path, byte[])} with the first {@code length} bytes of {@code content}. */
   public static void write(Path target, byte[] content, int length) throws IOException {
+    write(target, content, length, null);
+  }
+
+  /**
+   * As {@link #write(Path, byte[], int)}, the temporary file written with {@code direct} I/O
+   * where its file system takes it (a large file not read again soon), else the ordinary way.
+   */
+  public static void write(Path target, byte[] content, int length, DirectIo direct) throws IOException {
     Path dir = target.getParent();
     Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
     try {
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        for (int off = 0; off < length; off += SLICE) {
-          ByteBuffer b = ByteBuffer.wrap(content, off, Math.min(SLICE, length - off));
-          while (b.hasRemaining()) {
-            ch.write(b);
-          }
+      if (direct == null || !direct.write(tmp, content, length)) {
+        writeCached(tmp, content, length);
+        if (direct != null && direct.enabled()) {
+          // Direct I/O failed where the ordinary write did not: the file system does not take it.
+          direct.refused();
         }
-        ch.force(true);
       }
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -57,6 +61,20 @@ public final class AtomicFile {
       d.force(true);
     } catch (IOException e) {
       // Some file systems (FAT on a USB disk) cannot sync a directory; the rename still stands.
+    }
+  }
+
+  private static void writeCached(Path tmp, byte[] content, int length) throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      for (int off = 0; off < length; off += SLICE) {
+        ByteBuffer b = ByteBuffer.wrap(content, off, Math.min(SLICE, length - off));
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+      }
+      ch.force(true);
     }
   }
 }

@@ -1,6 +1,7 @@
 package id.penjaga.agent.backup.backend;
 
 import id.penjaga.agent.io.AtomicFile;
+import id.penjaga.agent.io.DirectIo;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,9 +21,12 @@ public final class LocalBackend implements Backend {
   /** Reads in slices: see {@link AtomicFile} on the JDK's temporary native buffers. */
   private static final int IO_SLICE = 256 << 10;
   private final Path root;
+  /** Packs go to the disk past the page cache where its file system allows (see DirectIo). */
+  private final DirectIo packWrites;
 
   public LocalBackend(Path root) {
     this.root = root.toAbsolutePath().normalize();
+    this.packWrites = DirectIo.forOneFileSystem();
   }
 
   @Override
@@ -51,7 +55,7 @@ public final class LocalBackend implements Backend {
       throw new FileAlreadyExistsException(target.toString());
     }
     try {
-      AtomicFile.write(target, content, length);
+      AtomicFile.write(target, content, length, kind == FileKind.PACK ? packWrites : null);
     } catch (IOException e) {
       throw new IOException("cannot write " + target + ": " + reason(e), e);
     }
