@@ -6,6 +6,7 @@ import id.penjaga.agent.backup.crypto.KeySlot;
 import id.penjaga.agent.backup.crypto.NativeCrypto;
 import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.config.SecretFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -95,9 +96,9 @@ final class Prestart {
       if (file == null) {
         return;
       }
-      Object root = new org.yaml.snakeyaml.Yaml(
-              new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()))
-          .load(Files.readString(file));
+      org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(
+          new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()));
+      Object root = yaml.load(Files.readString(file));
       if (!(root instanceof Map<?, ?> config) || !(config.get("repository") instanceof Map<?, ?> repository)
           || !(repository.get("path") instanceof String path)
           || !(repository.get("password-file") instanceof String passwordFile)
@@ -109,7 +110,12 @@ final class Prestart {
       if (slots.isEmpty()) {
         return;
       }
-      KeySlot slot = KeySlot.fromJson(backend.load(FileKind.KEY, slots.get(0)));
+      // The slot's JSON read as YAML (a superset of JSON) by the parser already set up on this
+      // thread: Jackson's object mapping would take as long again, beside the main thread's.
+      KeySlot slot = slotOf(yaml.load(new String(backend.load(FileKind.KEY, slots.get(0)), StandardCharsets.UTF_8)));
+      if (slot == null) {
+        return;
+      }
       char[] password = new SecretFile(Path.of(passwordFile)).validated().read().toCharArray();
       try {
         KeySlot.deriveAhead(password, slot);
@@ -121,6 +127,21 @@ final class Prestart {
     } finally {
       KeySlot.abandonAhead(); // no effect once derived
     }
+  }
+
+  /** A key slot from its JSON as a plain map, or null when it is not one of ours. */
+  static KeySlot slotOf(Object parsed) {
+    if (parsed instanceof Map<?, ?> m
+        && m.get("version") instanceof Integer version
+        && m.get("kdf") instanceof String kdf
+        && m.get("n") instanceof Integer n
+        && m.get("r") instanceof Integer r
+        && m.get("p") instanceof Integer p
+        && m.get("salt") instanceof String salt
+        && m.get("data") instanceof String data) {
+      return new KeySlot(version, kdf, n, r, p, salt, data, null, null, null);
+    }
+    return null;
   }
 
   /**

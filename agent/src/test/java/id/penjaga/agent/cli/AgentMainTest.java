@@ -26,6 +26,18 @@ class AgentMainTest {
   }
 
   @Test
+  void theTableOfCommandNamesIsTheCommandsOwnAnnotations() {
+    java.util.Map<String, Class<?>> annotated = new java.util.HashMap<>();
+    for (Class<?> c : AgentMain.commandsFor()) {
+      if (c != picocli.CommandLine.HelpCommand.class) {
+        annotated.put(c.getAnnotation(picocli.CommandLine.Command.class).name(), c);
+      }
+    }
+    assertThat(annotated).hasSize(15);
+    assertThat(AgentMain.BY_NAME).isEqualTo(annotated);
+  }
+
+  @Test
   void usageAndMistakesStillListEveryCommand() throws Exception {
     CliRun help = CliRun.of("--help");
     assertThat(help.exit()).isZero();

@@ -49,6 +49,28 @@ class PrestartTest {
   }
 
   @Test
+  void aSlotReadAsYamlHasWhatJacksonReadsOfItAndAnythingElseIsNoSlot() throws Exception {
+    Path keys = dir.resolve("usb/keys");
+    byte[] json;
+    try (var files = Files.list(keys)) {
+      json = Files.readAllBytes(files.findFirst().orElseThrow());
+    }
+    org.yaml.snakeyaml.Yaml yaml = new org.yaml.snakeyaml.Yaml(
+        new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()));
+    KeySlot read = Prestart.slotOf(yaml.load(new String(json, java.nio.charset.StandardCharsets.UTF_8)));
+    KeySlot full = KeySlot.fromJson(json);
+    assertThat(read).isNotNull();
+    assertThat(read.salt()).isEqualTo(full.salt());
+    assertThat(read.data()).isEqualTo(full.data());
+    assertThat(new int[] {read.version(), read.n(), read.r(), read.p()})
+        .containsExactly(full.version(), full.n(), full.r(), full.p());
+    assertThat(read.kdf()).isEqualTo("scrypt");
+    assertThat(Prestart.slotOf(yaml.load("{\"version\": 1, \"kdf\": \"scrypt\", \"n\": \"32768\"}"))).isNull();
+    assertThat(Prestart.slotOf(yaml.load("- 1\n- 2\n"))).isNull();
+    assertThat(Prestart.slotOf(null)).isNull();
+  }
+
+  @Test
   void aKeyDerivedFromAnotherPasswordIsNotUsed() throws Exception {
     Path wrong = AgentFixtures.secret(dir.resolve("other.pass"), "bukan-sandinya");
     Path other = dir.resolve("other.yaml");

@@ -27,7 +27,13 @@ public record KeySlot(
   /** scrypt cost: 32 MiB of memory and a fraction of a second per try, like restic's default. */
   public static final int DEFAULT_N = 1 << 15;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The slot's JSON mapper, made at first use: announcing a key derivation ahead
+   * ({@link #expectAhead}), the first thing a command does, does not wait for Jackson to set up.
+   */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+  }
   private static final byte[] AAD = "master-key".getBytes(StandardCharsets.US_ASCII);
 
   /** Seals a master key with a password into a new slot. */
@@ -69,14 +75,14 @@ public record KeySlot(
 
   public byte[] toJson() {
     try {
-      return JSON.writeValueAsBytes(this);
+      return Json.MAPPER.writeValueAsBytes(this);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
   public static KeySlot fromJson(byte[] json) throws IOException {
-    return JSON.readValue(json, KeySlot.class);
+    return Json.MAPPER.readValue(json, KeySlot.class);
   }
 
   private static byte[] derive(char[] password, byte[] salt, int n, int r, int p) {
