@@ -169,9 +169,10 @@ class ScheduledBackupTest {
 
   @Test
   void scheduledRunsNeverOverlapAndRetentionFollowsEach() throws Exception {
-    // 768 MiB of new data: the first run outlasts the one-second schedule (256 MiB did until
-    // scans and archives were no longer passed through zstd; then it took under a second at times).
-    writeFiles(48, 16 << 20);
+    // 1 GiB of new data: the first run outlasts the one-second schedule. 256 MiB did until scans
+    // and archives were no longer passed through zstd; 768 MiB took ~1.4 s once packs were written
+    // with direct I/O, too close to a second on a quicker machine.
+    writeFiles(64, 16 << 20);
     Path config = configure("backup: \"0/1 * * * * ?\"", "check: \"off\"", "check-read-data: \"off\"");
     try (AgentDaemon daemon = new AgentDaemon(AgentConfig.load(config), "test", Clock.systemUTC())) {
       daemon.start();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One entry of a directory listing (see REPOSITORY.md, "Trees"). Fields that do not apply to a
@@ -46,6 +47,54 @@ public record Node(
   @JsonIgnore
   public boolean isSymlink() {
     return SYMLINK.equals(type);
+  }
+
+  /**
+   * Component by component, as a record's own equals; written out because the record's is built at
+   * its first call from method handles (a dozen generated classes, ~20 ms at every command's start)
+   * and runs through them for every file a backup walks, which a short command's quick compiler
+   * does not make fast.
+   */
+  @Override
+  public boolean equals(Object o) {
+    return this == o
+        || o instanceof Node n
+            && mode == n.mode
+            && mtime == n.mtime
+            && Objects.equals(name, n.name)
+            && Objects.equals(type, n.type)
+            && Objects.equals(uid, n.uid)
+            && Objects.equals(gid, n.gid)
+            && Objects.equals(user, n.user)
+            && Objects.equals(group, n.group)
+            && Objects.equals(ctime, n.ctime)
+            && Objects.equals(inode, n.inode)
+            && Objects.equals(device, n.device)
+            && Objects.equals(size, n.size)
+            && Objects.equals(content, n.content)
+            && Objects.equals(sha256, n.sha256)
+            && Objects.equals(subtree, n.subtree)
+            && Objects.equals(target, n.target);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Objects.hashCode(name);
+    h = 31 * h + Objects.hashCode(type);
+    h = 31 * h + mode;
+    h = 31 * h + Objects.hashCode(uid);
+    h = 31 * h + Objects.hashCode(gid);
+    h = 31 * h + Objects.hashCode(user);
+    h = 31 * h + Objects.hashCode(group);
+    h = 31 * h + Long.hashCode(mtime);
+    h = 31 * h + Objects.hashCode(ctime);
+    h = 31 * h + Objects.hashCode(inode);
+    h = 31 * h + Objects.hashCode(device);
+    h = 31 * h + Objects.hashCode(size);
+    h = 31 * h + Objects.hashCode(content);
+    h = 31 * h + Objects.hashCode(sha256);
+    h = 31 * h + Objects.hashCode(subtree);
+    return 31 * h + Objects.hashCode(target);
   }
 
   /**
