@@ -62,7 +62,7 @@ public final class DirectIo {
     return directWrites.get();
   }
 
-  /** Direct I/O refused at {@code file} though the ordinary write worked: not tried again here. */
+  /** Direct I/O failed here where the ordinary write worked: it is not tried again. */
   void refused() {
     alignment = -1;
   }

@@ -51,7 +51,7 @@ public record Node(
 
   /**
    * Component by component, as a record's own equals; written out because the record's is built at
-   * its first call from method handles (a dozen generated classes, ~20 ms at every command's start)
+   * its first call from method handles (some twenty generated classes at every command's start)
    * and runs through them for every file a backup walks, which a short command's quick compiler
    * does not make fast.
    */
