@@ -76,7 +76,7 @@ public final class DirectIo {
    *     error, if it has one, is the one to report)
    */
   boolean write(Path file, byte[] content, int length) {
-    int align = alignment(file.toAbsolutePath().getParent());
+    int align = alignment(file);
     if (align <= 0) {
       return false;
     }
@@ -113,13 +113,14 @@ public final class DirectIo {
     }
   }
 
-  private int alignment(Path dir) {
+  /** The alignment of {@code file}'s file system, read at the first write. */
+  private int alignment(Path file) {
     int a = alignment;
     if (a != 0) {
       return a;
     }
     try {
-      long size = Files.getFileStore(dir).getBlockSize();
+      long size = Files.getFileStore(file.toAbsolutePath().getParent()).getBlockSize();
       // A power of two up to the slice, or no direct I/O here.
       a = size > 0 && size <= SLICE && Long.bitCount(size) == 1 ? (int) size : -1;
     } catch (IOException | UnsupportedOperationException e) {
@@ -129,9 +130,10 @@ public final class DirectIo {
     return a;
   }
 
+  /** This thread's aligned buffer of {@link #SLICE} bytes (the alignment is this location's). */
   private ByteBuffer buffer(int align) {
     ByteBuffer b = buffers.get();
-    if (b == null || b.capacity() < SLICE || b.alignmentOffset(0, align) != skew % align) {
+    if (b == null) {
       ByteBuffer raw = ByteBuffer.allocateDirect(SLICE + 2 * align);
       b = raw.alignedSlice(align);
       if (skew != 0) {

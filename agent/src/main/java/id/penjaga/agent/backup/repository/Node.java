@@ -53,7 +53,8 @@ public record Node(
    * Component by component, as a record's own equals; written out because the record's is built at
    * its first call from method handles (some twenty generated classes at every command's start)
    * and runs through them for every file a backup walks, which a short command's quick compiler
-   * does not make fast.
+   * does not make fast. The record's own hashCode stays: it is derived from the same components,
+   * and nothing on a command's path hashes nodes.
    */
   @Override
   public boolean equals(Object o) {
@@ -75,26 +76,6 @@ public record Node(
             && Objects.equals(sha256, n.sha256)
             && Objects.equals(subtree, n.subtree)
             && Objects.equals(target, n.target);
-  }
-
-  @Override
-  public int hashCode() {
-    int h = Objects.hashCode(name);
-    h = 31 * h + Objects.hashCode(type);
-    h = 31 * h + mode;
-    h = 31 * h + Objects.hashCode(uid);
-    h = 31 * h + Objects.hashCode(gid);
-    h = 31 * h + Objects.hashCode(user);
-    h = 31 * h + Objects.hashCode(group);
-    h = 31 * h + Long.hashCode(mtime);
-    h = 31 * h + Objects.hashCode(ctime);
-    h = 31 * h + Objects.hashCode(inode);
-    h = 31 * h + Objects.hashCode(device);
-    h = 31 * h + Objects.hashCode(size);
-    h = 31 * h + Objects.hashCode(content);
-    h = 31 * h + Objects.hashCode(sha256);
-    h = 31 * h + Objects.hashCode(subtree);
-    return 31 * h + Objects.hashCode(target);
   }
 
   /**
