@@ -4,6 +4,8 @@ import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.config.ConfigException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -22,48 +24,41 @@ import picocli.CommandLine.ScopeType;
     versionProvider = AgentMain.Version.class,
     description = "Backs up, watches and proves an SPSE server for its LPSE.")
 public final class AgentMain {
-  /** The subcommands, in the order the usage help lists them. */
-  private static final List<Class<?>> COMMANDS =
-      List.of(
-          RunCommand.class,
-          ConfigCommand.class,
-          InitCommand.class,
-          BackupCommand.class,
-          SnapshotsCommand.class,
-          RestoreCommand.class,
-          RestoreDbCommand.class,
-          RestoreTestCommand.class,
-          RotateLogsCommand.class,
-          LogsCommand.class,
-          AnalyzeLogsCommand.class,
-          SampleCommand.class,
-          KeyCommand.class,
-          CheckCommand.class,
-          ForgetCommand.class,
-          CommandLine.HelpCommand.class);
-
   /**
-   * The commands of {@link #COMMANDS} by the name their {@code @Command} gives (help aside), so
-   * that finding the command named costs no reading of annotations (~25 ms at every start, before
-   * the key derivation ahead can begin); a test checks it against the annotations.
+   * The subcommands by the name their {@code @Command} gives, in the order the usage help lists
+   * them, so that finding the command named costs no reading of annotations (~25 ms at every
+   * start, before the key derivation ahead can begin); a test checks it against the annotations.
    */
-  static final Map<String, Class<?>> BY_NAME =
-      Map.ofEntries(
-          Map.entry("run", RunCommand.class),
-          Map.entry("config", ConfigCommand.class),
-          Map.entry("init", InitCommand.class),
-          Map.entry("backup", BackupCommand.class),
-          Map.entry("snapshots", SnapshotsCommand.class),
-          Map.entry("restore", RestoreCommand.class),
-          Map.entry("restore-db", RestoreDbCommand.class),
-          Map.entry("restore-test", RestoreTestCommand.class),
-          Map.entry("rotate-logs", RotateLogsCommand.class),
-          Map.entry("logs", LogsCommand.class),
-          Map.entry("analyze-logs", AnalyzeLogsCommand.class),
-          Map.entry("sample", SampleCommand.class),
-          Map.entry("key", KeyCommand.class),
-          Map.entry("check", CheckCommand.class),
-          Map.entry("forget", ForgetCommand.class));
+  static final Map<String, Class<?>> BY_NAME = byName();
+
+  private static Map<String, Class<?>> byName() {
+    Map<String, Class<?>> m = new LinkedHashMap<>();
+    m.put("run", RunCommand.class);
+    m.put("config", ConfigCommand.class);
+    m.put("init", InitCommand.class);
+    m.put("backup", BackupCommand.class);
+    m.put("snapshots", SnapshotsCommand.class);
+    m.put("restore", RestoreCommand.class);
+    m.put("restore-db", RestoreDbCommand.class);
+    m.put("restore-test", RestoreTestCommand.class);
+    m.put("rotate-logs", RotateLogsCommand.class);
+    m.put("logs", LogsCommand.class);
+    m.put("analyze-logs", AnalyzeLogsCommand.class);
+    m.put("sample", SampleCommand.class);
+    m.put("key", KeyCommand.class);
+    m.put("check", CheckCommand.class);
+    m.put("forget", ForgetCommand.class);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /** Every subcommand, help last. */
+  private static final List<Class<?>> COMMANDS = everyCommand();
+
+  private static List<Class<?>> everyCommand() {
+    List<Class<?>> all = new ArrayList<>(BY_NAME.values());
+    all.add(CommandLine.HelpCommand.class);
+    return List.copyOf(all);
+  }
 
   public static final int OK = 0;
   public static final int FAILED = 1;
