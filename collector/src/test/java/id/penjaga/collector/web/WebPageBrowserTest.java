@@ -22,11 +22,10 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -80,14 +79,19 @@ class WebPageBrowserTest {
 
   /**
    * Clicks a link or a submit button and waits until the page it opens has loaded: the click
-   * returns before a slow answer (the Argon2id check of a login on a busy machine) arrives.
+   * returns before a slow answer (the Argon2id check of a login on a busy machine) arrives. The
+   * old page is marked with a script variable that the new page's window does not have; asking
+   * for it while the browser is between the two pages may fail (Chromium answers "Node with given
+   * id does not belong to the document" or a script error rather than "stale element"), so such
+   * answers only mean "not yet".
    */
   private void follow(By what) {
-    WebElement old = browser.findElement(By.tagName("html"));
+    JavascriptExecutor js = (JavascriptExecutor) browser;
+    js.executeScript("window.penjagaOldPage = true");
     browser.findElement(what).click();
-    WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-    wait.until(ExpectedConditions.stalenessOf(old));
-    wait.until(b -> "complete".equals(((JavascriptExecutor) b).executeScript("return document.readyState")));
+    new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(WebDriverException.class)
+        .until(b -> Boolean.TRUE.equals(((JavascriptExecutor) b).executeScript(
+            "return window.penjagaOldPage === undefined && document.readyState === 'complete'")));
   }
 
   @Test
