@@ -42,10 +42,15 @@ public final class MasterKey {
     return sealer;
   }
 
-  /** A new id hasher; not thread-safe, so one per thread. */
+  /**
+   * A new id hasher; not thread-safe, so one per thread. Native where {@link NativeCrypto} loads:
+   * a tree read back is checked against its id, and the JDK's HMAC runs as interpreted Java for
+   * the thousands of listings of a short backup.
+   */
   public Mac idHasher() {
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+      java.security.Provider p = NativeCrypto.provider();
+      Mac mac = p != null ? Mac.getInstance("HmacSHA256", p) : Mac.getInstance("HmacSHA256");
       mac.init(idKey);
       return mac;
     } catch (GeneralSecurityException e) {
