@@ -29,6 +29,7 @@ import java.util.Map;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -65,6 +66,13 @@ public final class Archiver implements AutoCloseable {
   /** Readers of whole files; {@link #filesInFlight} bounds the files handed to them. */
   private final ExecutorService readers;
   private final Window filesInFlight;
+  /**
+   * Threads that walk a subdirectory beside the walk that found it, and the number of them idle.
+   * A subdirectory is handed over only to an idle one, else walked in place: at most
+   * {@code threads} walks at a time, each depth first, and no queue of directories to grow.
+   */
+  private final ExecutorService walkers;
+  private final Semaphore idleWalkers;
   private final OwnerNames names = new OwnerNames();
   private volatile Exception failure;
   /** Each thread's chunk reader, buffer and hashes, made on first use and reused for every file. */
@@ -93,6 +101,9 @@ public final class Archiver implements AutoCloseable {
     // Files waiting for or in a reader: a waiting file is a name and its attributes, a reader
     // holds one chunk at a time.
     this.filesInFlight = new Window(threads * 8);
+    int helpers = Math.max(1, threads - 1);
+    this.walkers = pool(helpers, "backup-walker");
+    this.idleWalkers = new Semaphore(helpers);
   }
 
   /**
@@ -104,7 +115,7 @@ public final class Archiver implements AutoCloseable {
   static final class Window {
     private final int max;
     private int out;
-    private boolean waiting;
+    private int waiting;
 
     Window(int max) {
       this.max = max;
@@ -112,13 +123,13 @@ public final class Archiver implements AutoCloseable {
 
     synchronized void enter() throws InterruptedException {
       if (out >= max) {
-        waiting = true;
+        waiting++;
         try {
           while (out > max / 2) {
             wait();
           }
         } finally {
-          waiting = false;
+          waiting--;
         }
       }
       out++;
@@ -126,7 +137,7 @@ public final class Archiver implements AutoCloseable {
 
     synchronized void leave() {
       out--;
-      if (waiting && out <= max / 2) {
+      if (waiting > 0 && out <= max / 2) {
         notifyAll();
       }
     }
@@ -304,7 +315,7 @@ public final class Archiver implements AutoCloseable {
   private CompletableFuture<BlobId> saveDirectory(
       Path dir, Path relative, Tree parentTree, String parentTreeId, Object rootDevice, BackupSummary summary)
       throws IOException {
-    summary.dirs++;
+    summary.dir();
     Map<String, Node> previous = new HashMap<>();
     if (parentTree != null) {
       for (Node n : parentTree.nodes()) {
@@ -348,10 +359,7 @@ public final class Archiver implements AutoCloseable {
             continue;
           }
           Tree oldTree = prefetch.take(name, old);
-          Map<String, Object> dirAttrs = a;
-          nodes.add(
-              saveDirectory(child, rel, oldTree, oldTree != null ? old.subtree() : null, rootDevice, summary)
-                  .thenApply(sub -> node(name, Node.DIR, dirAttrs, null, null, null, sub.hex(), null)));
+          nodes.add(subdirectory(child, rel, name, a, oldTree, oldTree != null ? old.subtree() : null, rootDevice, summary));
         } else if ((Boolean) a.get("isRegularFile")) {
           nodes.add(saveFile(child, name, a, old, summary));
         } else {
@@ -387,12 +395,67 @@ public final class Archiver implements AutoCloseable {
             });
   }
 
+  /**
+   * Walks subdirectory {@code dir} (entry {@code name}, attributes {@code a}) on an idle walker,
+   * or on this thread when none is idle; its node to come. Handed over, a directory that cannot be
+   * listed or vanished gives null (as a file does); walked here, it throws as before.
+   */
+  private CompletableFuture<Node> subdirectory(
+      Path dir, Path rel, String name, Map<String, Object> a, Tree oldTree, String oldTreeId, Object rootDevice,
+      BackupSummary summary) throws IOException {
+    CompletableFuture<BlobId> tree;
+    if (idleWalkers.tryAcquire()) {
+      try {
+        tree = CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return saveDirectory(dir, rel, oldTree, oldTreeId, rootDevice, summary);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              } finally {
+                idleWalkers.release();
+              }
+            },
+            walkers).thenCompose(f -> f);
+      } catch (RuntimeException e) {
+        idleWalkers.release();
+        throw e;
+      }
+    } else {
+      // a failure here stops this walk at once, as a file's does (the caller names it)
+      tree = saveDirectory(dir, rel, oldTree, oldTreeId, rootDevice, summary);
+    }
+    return tree.handle(
+        (sub, e) -> {
+          if (e == null) {
+            return node(name, Node.DIR, a, null, null, null, sub.hex(), null);
+          }
+          Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof UncheckedIOException u) {
+            cause = u.getCause();
+          }
+          if (cause instanceof NoSuchFileException) {
+            return null; // removed while the backup ran: nothing to save
+          }
+          if (cause instanceof AccessDeniedException) {
+            summary.error(dir + ": permission denied");
+            return null;
+          }
+          throw e instanceof CompletionException c ? c : new CompletionException(cause);
+        });
+  }
+
   /** Subdirectory listings of the parent snapshot loaded ahead of the walk, at most this many. */
   private static final int TREES_AHEAD = 16;
 
+  /** Listings loaded by one task on a worker, one after the other. */
+  private static final int TREES_PER_TASK = 8;
+
   /**
    * Loads the parent snapshot's listings of a directory's subdirectories on the workers, a few
-   * ahead of the walk, so the walk (on one thread) does not wait for each listing in turn.
+   * ahead of the walk, so a walk does not wait for each listing in turn. One
+   * task loads {@link #TREES_PER_TASK} of them in order, each ready for the walk as soon as it is
+   * loaded: a task per listing woke a worker per directory, and cost more than the loading.
    */
   private final class TreePrefetch {
     private final List<Path> children;
@@ -408,20 +471,47 @@ public final class Archiver implements AutoCloseable {
 
     /**
      * The walk has reached entry {@code name}: forgets the listing of the entry before it if that
-     * was not taken (excluded, or no longer a directory), and starts loading listings of the
-     * subdirectories coming next, up to {@link #TREES_AHEAD}.
+     * was not taken (excluded, or no longer a directory), and, once no more than
+     * {@code TREES_AHEAD - TREES_PER_TASK} are ahead, starts loading the listings of the
+     * subdirectories coming next.
      */
     void reached(String name) {
       if (current != null) {
         ahead.remove(current);
       }
       current = name;
-      while (next < children.size() && ahead.size() < TREES_AHEAD && !previous.isEmpty()) {
+      if (previous.isEmpty() || ahead.size() > TREES_AHEAD - TREES_PER_TASK) {
+        return;
+      }
+      List<Node> batch = new ArrayList<>(TREES_PER_TASK);
+      List<CompletableFuture<Tree>> loaded = new ArrayList<>(TREES_PER_TASK);
+      while (next < children.size() && batch.size() < TREES_PER_TASK) {
         String coming = children.get(next++).getFileName().toString();
         Node old = previous.get(coming);
         if (old != null && old.isDir()) {
-          ahead.put(coming, CompletableFuture.supplyAsync(() -> loadTreeQuietly(old), workers));
+          CompletableFuture<Tree> f = new CompletableFuture<>();
+          ahead.put(coming, f);
+          batch.add(old);
+          loaded.add(f);
         }
+      }
+      if (batch.isEmpty()) {
+        return;
+      }
+      Runnable load =
+          () -> {
+            try {
+              for (int i = 0; i < batch.size(); i++) {
+                loaded.get(i).complete(loadTreeQuietly(batch.get(i)));
+              }
+            } finally {
+              loaded.forEach(f -> f.complete(null)); // none left waiting, whatever happened
+            }
+          };
+      try {
+        workers.execute(load);
+      } catch (RuntimeException e) {
+        ahead.values().removeAll(loaded); // each loaded when taken, on the walk
       }
     }
 
@@ -708,6 +798,7 @@ public final class Archiver implements AutoCloseable {
 
   @Override
   public void close() {
+    walkers.shutdownNow();
     readers.shutdownNow();
     workers.shutdownNow();
   }

@@ -24,6 +24,10 @@ final class BackupSummary {
     }
   }
 
+  synchronized void dir() {
+    dirs++;
+  }
+
   synchronized void unchanged() {
     filesUnchanged++;
   }

@@ -242,6 +242,45 @@ class BackupRestoreTest {
   }
 
   @Test
+  void directoriesRemovedWhileTheWalkRunsAreLeftOutNotFatal() throws Exception {
+    // Two walks run at once (one hands a subdirectory to the other): a directory that vanishes
+    // between its parent's listing and its own is left out, whichever walk meets it. Chains of
+    // directories are made and removed all the while, so backups meet them half gone; at the top,
+    // named to come first, they are the ones the walk hands over.
+    Path churn = source;
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread remover =
+        new Thread(
+            () -> {
+              Random r = new Random();
+              while (!stop.get()) {
+                Path top = churn.resolve("a" + r.nextInt(8));
+                Path deep = top.resolve("a/b/c/d/e");
+                try {
+                  Files.createDirectories(deep);
+                  for (Path p = deep; !p.equals(churn); p = p.getParent()) {
+                    Files.deleteIfExists(p);
+                  }
+                } catch (IOException e) {
+                  // the other end of the race: made or removed meanwhile, go on
+                }
+              }
+            });
+    remover.start();
+    try {
+      Snapshot parent = null;
+      for (int round = 0; round < 60; round++) {
+        Archiver.Result r = backup(parent);
+        assertThat(r.snapshot().summary().filesUnchanged()).isEqualTo(parent == null ? 0 : 6);
+        parent = r.snapshot();
+      }
+    } finally {
+      stop.set(true);
+      remover.join();
+    }
+  }
+
+  @Test
   void specialFilesAreLeftOutWithANote() throws Exception {
     Process p = new ProcessBuilder("mkfifo", source.resolve("antrian").toString()).start();
     assertThat(p.waitFor()).isZero();

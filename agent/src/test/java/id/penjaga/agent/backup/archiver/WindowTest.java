@@ -2,6 +2,8 @@ package id.penjaga.agent.backup.archiver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -36,5 +38,46 @@ class WindowTest {
     assertThat(w.out()).isEqualTo(3);
     w.enter(); // below the bound again: no wait
     assertThat(w.out()).isEqualTo(4);
+  }
+
+  @Test
+  void twoWalksWaitingAtAFullWindowBothGoOn() throws Exception {
+    Archiver.Window w = new Archiver.Window(4);
+    for (int i = 0; i < 4; i++) {
+      w.enter();
+    }
+    CountDownLatch entered = new CountDownLatch(2);
+    List<Thread> walks = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Thread walk =
+          new Thread(
+              () -> {
+                try {
+                  w.enter();
+                  entered.countDown();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      walk.start();
+      walks.add(walk);
+    }
+    for (Thread walk : walks) {
+      while (walk.getState() != Thread.State.WAITING) {
+        Thread.sleep(1);
+      }
+    }
+    w.leave();
+    w.leave(); // half out: one walk goes on (3 out), the other waits again
+    while (entered.getCount() == 2) {
+      Thread.sleep(1);
+    }
+    assertThat(entered.await(300, TimeUnit.MILLISECONDS)).isFalse();
+    w.leave(); // half out again: the second walk must be woken too
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+    for (Thread walk : walks) {
+      walk.join();
+    }
+    assertThat(w.out()).isEqualTo(3);
   }
 }
