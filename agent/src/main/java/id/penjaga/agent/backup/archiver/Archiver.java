@@ -183,7 +183,7 @@ public final class Archiver implements AutoCloseable {
       throw new NoSuchFileException(root.toString(), null, "source directory does not exist");
     }
     Object rootDevice = Files.getAttribute(root, "unix:dev");
-    Tree parentTree = parent != null ? repo.loadTree(BlobId.parse(parent.tree())) : null;
+    Tree parentTree = parent != null ? repo.loadParentTree(BlobId.parse(parent.tree())) : null;
     BackupSummary summary = new BackupSummary();
     BlobId tree =
         join(saveDirectory(root, Path.of(""), parentTree, parent != null ? parent.tree() : null, rootDevice, summary));
@@ -527,7 +527,7 @@ public final class Archiver implements AutoCloseable {
 
   private Tree loadTreeQuietly(Node old) {
     try {
-      return repo.loadTree(BlobId.parse(old.subtree()));
+      return repo.loadParentTree(BlobId.parse(old.subtree()));
     } catch (IOException | RuntimeException e) {
       return null; // without the old listing every file is simply read again
     }

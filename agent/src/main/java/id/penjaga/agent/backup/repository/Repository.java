@@ -997,6 +997,16 @@ public final class Repository implements AutoCloseable {
     return Tree.fromJson(loadBlob(id));
   }
 
+  /**
+   * A listing of the parent snapshot, for a backup to compare with: as {@link #loadTree}, without
+   * recomputing its id from its content (authentication binds the content to its id already; the
+   * backup reads back thousands of listings, and {@code check} still recomputes every id).
+   */
+  public Tree loadParentTree(BlobId id) throws IOException {
+    Plain p = readBlob(id, false);
+    return Tree.fromJson(p.bytes(), p.offset(), p.length());
+  }
+
   /** Writes a snapshot file; call {@link #flush()} first so everything it names is durable. */
   public Snapshot saveSnapshot(Snapshot snapshot) throws IOException {
     byte[] sealed = key.sealer().seal(snapshot.toJson(), "snapshot");

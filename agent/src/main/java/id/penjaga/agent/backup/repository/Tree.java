@@ -26,7 +26,12 @@ public record Tree(List<Node> nodes) {
    * (REPOSITORY.md, "Trees"); a field of the wrong kind is an error.
    */
   public static Tree fromJson(byte[] json) throws IOException {
-    try (JsonParser p = JSON.getFactory().createParser(json)) {
+    return fromJson(json, 0, json.length);
+  }
+
+  /** As {@link #fromJson(byte[])}, from {@code json[offset, offset + length)}. */
+  public static Tree fromJson(byte[] json, int offset, int length) throws IOException {
+    try (JsonParser p = JSON.getFactory().createParser(json, offset, length)) {
       expect(p, p.nextToken(), JsonToken.START_OBJECT);
       List<Node> nodes = List.of();
       while (p.nextToken() == JsonToken.FIELD_NAME) {

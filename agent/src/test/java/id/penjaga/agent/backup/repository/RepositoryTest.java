@@ -296,6 +296,7 @@ class RepositoryTest {
       for (BlobId t : trees) {
         assertThat(repo.find(t).orElseThrow().pack()).isEqualTo(treePack);
         assertThat(repo.loadTree(t).nodes()).hasSize(1);
+        assertThat(repo.loadParentTree(t)).as("a backup's reading of a parent listing").isEqualTo(repo.loadTree(t));
       }
       assertThat(counting.wholePacks.get()).as("the tree pack, read once").isEqualTo(1);
       assertThat(counting.pieces.get()).as("no listing read alone").isZero();
@@ -317,6 +318,11 @@ class RepositoryTest {
           .isInstanceOf(RepositoryException.class)
           .hasMessageContaining(trees.get(5).hex())
           .hasMessageContaining(treePack)
+          .hasMessageContaining("damaged");
+      assertThatThrownBy(() -> repo.loadParentTree(trees.get(5)))
+          .as("without recomputing the id, damage is still refused (the id is the sealed data's binding)")
+          .isInstanceOf(RepositoryException.class)
+          .hasMessageContaining(trees.get(5).hex())
           .hasMessageContaining("damaged");
       assertThat(repo.loadTree(trees.get(6)).nodes()).hasSize(1);
     }

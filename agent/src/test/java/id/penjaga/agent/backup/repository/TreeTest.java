@@ -49,6 +49,10 @@ class TreeTest {
       Tree back = Tree.fromJson(json);
       assertThat(back).isEqualTo(t);
       assertThat(back).isEqualTo(Tree.JSON.readValue(json, Tree.class));
+      byte[] framed = new byte[json.length + 7];
+      System.arraycopy(json, 0, framed, 3, json.length);
+      framed[json.length + 3] = '}'; // past the end: not read
+      assertThat(Tree.fromJson(framed, 3, json.length)).isEqualTo(t);
     }
   }
 
