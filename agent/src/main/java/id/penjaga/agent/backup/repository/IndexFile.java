@@ -56,54 +56,31 @@ record IndexFile(List<Pack> packs) {
    */
   static IndexFile fromJson(byte[] json) throws IOException {
     try (JsonParser p = JSON.getFactory().createParser(json)) {
-      expect(p, p.nextToken(), JsonToken.START_OBJECT);
-      List<Pack> packs = List.of();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken value = p.nextToken();
-        if ("packs".equals(field) && value != JsonToken.VALUE_NULL) {
-          expect(p, value, JsonToken.START_ARRAY);
-          packs = new ArrayList<>();
-          while (p.nextToken() != JsonToken.END_ARRAY) {
-            packs.add(pack(p));
-          }
-        } else {
-          p.skipChildren();
-        }
-      }
-      expect(p, p.currentToken(), JsonToken.END_OBJECT);
-      if (p.nextToken() != null) {
-        throw new IOException("index: more after the list of packs");
-      }
-      return new IndexFile(packs);
+      return new IndexFile(JsonFields.document(p, WHAT, "packs", IndexFile::pack));
     }
   }
 
+  private static final String WHAT = "index";
+
   private static Pack pack(JsonParser p) throws IOException {
-    expect(p, p.currentToken(), JsonToken.START_OBJECT);
+    JsonFields.expect(p, JsonToken.START_OBJECT, WHAT);
     String id = null;
-    List<Entry> blobs = List.of();
+    List<Entry> blobs = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
-      JsonToken value = p.nextToken();
-      if ("id".equals(field)) {
-        id = text(p, field);
-      } else if ("blobs".equals(field) && value != JsonToken.VALUE_NULL) {
-        expect(p, value, JsonToken.START_ARRAY);
-        blobs = new ArrayList<>();
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-          blobs.add(entry(p));
-        }
-      } else {
-        p.skipChildren();
+      p.nextToken();
+      switch (field) {
+        case "id" -> id = JsonFields.text(p, WHAT, field);
+        case "blobs" -> blobs = JsonFields.list(p, WHAT, field, IndexFile::entry);
+        default -> p.skipChildren();
       }
     }
-    expect(p, p.currentToken(), JsonToken.END_OBJECT);
-    return new Pack(id, blobs);
+    JsonFields.expect(p, JsonToken.END_OBJECT, WHAT);
+    return new Pack(id, blobs == null ? List.of() : blobs);
   }
 
   private static Entry entry(JsonParser p) throws IOException {
-    expect(p, p.currentToken(), JsonToken.START_OBJECT);
+    JsonFields.expect(p, JsonToken.START_OBJECT, WHAT);
     int t = 0;
     String id = null;
     int o = 0;
@@ -113,43 +90,19 @@ record IndexFile(List<Pack> packs) {
       String field = p.currentName();
       p.nextToken();
       switch (field) {
-        case "t" -> t = integer(p, field);
-        case "id" -> id = text(p, field);
-        case "o" -> o = integer(p, field);
-        case "l" -> l = integer(p, field);
-        case "u" -> u = integer(p, field);
+        case "t" -> t = orZero(JsonFields.integer(p, WHAT, field));
+        case "id" -> id = JsonFields.text(p, WHAT, field);
+        case "o" -> o = orZero(JsonFields.integer(p, WHAT, field));
+        case "l" -> l = orZero(JsonFields.integer(p, WHAT, field));
+        case "u" -> u = orZero(JsonFields.integer(p, WHAT, field));
         default -> p.skipChildren(); // a field of a later version
       }
     }
-    expect(p, p.currentToken(), JsonToken.END_OBJECT);
+    JsonFields.expect(p, JsonToken.END_OBJECT, WHAT);
     return new Entry(t, id, o, l, u);
   }
 
-  private static String text(JsonParser p, String field) throws IOException {
-    return switch (p.currentToken()) {
-      case VALUE_STRING -> p.getText();
-      case VALUE_NULL -> null;
-      default -> throw new IOException("index: field '" + field + "' is not text");
-    };
-  }
-
-  private static int integer(JsonParser p, String field) throws IOException {
-    return switch (p.currentToken()) {
-      case VALUE_NUMBER_INT -> {
-        long n = p.getLongValue();
-        if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
-          throw new IOException("index: field '" + field + "' is out of range");
-        }
-        yield (int) n;
-      }
-      case VALUE_NULL -> 0;
-      default -> throw new IOException("index: field '" + field + "' is not a whole number");
-    };
-  }
-
-  private static void expect(JsonParser p, JsonToken got, JsonToken wanted) throws IOException {
-    if (got != wanted) {
-      throw new IOException("index: expected " + wanted + " but found " + got + " at " + p.currentLocation());
-    }
+  private static int orZero(Integer n) {
+    return n == null ? 0 : n;
   }
 }

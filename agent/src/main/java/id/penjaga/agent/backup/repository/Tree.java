@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /** A directory listing, stored as a tree blob: nodes sorted by name. */
@@ -32,40 +31,22 @@ public record Tree(List<Node> nodes) {
   /** As {@link #fromJson(byte[])}, from {@code json[offset, offset + length)}. */
   public static Tree fromJson(byte[] json, int offset, int length) throws IOException {
     try (JsonParser p = JSON.getFactory().createParser(json, offset, length)) {
-      expect(p, p.nextToken(), JsonToken.START_OBJECT);
-      List<Node> nodes = List.of();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken value = p.nextToken();
-        if ("nodes".equals(field) && value == JsonToken.START_ARRAY) {
-          nodes = new ArrayList<>();
-          while (p.nextToken() != JsonToken.END_ARRAY) {
-            nodes.add(node(p));
-          }
-        } else if ("nodes".equals(field) && value != JsonToken.VALUE_NULL) {
-          throw new IOException("tree: 'nodes' is not a list");
-        } else {
-          p.skipChildren();
-        }
-      }
-      expect(p, p.currentToken(), JsonToken.END_OBJECT);
-      if (p.nextToken() != null) {
-        throw new IOException("tree: more after the listing");
-      }
-      return new Tree(nodes);
+      return new Tree(JsonFields.document(p, WHAT, "nodes", Tree::node));
     }
   }
 
+  private static final String WHAT = "tree";
+
   private static Node node(JsonParser p) throws IOException {
-    expect(p, p.currentToken(), JsonToken.START_OBJECT);
+    JsonFields.expect(p, JsonToken.START_OBJECT, WHAT);
     String name = null;
     String type = null;
-    int mode = 0;
+    Integer mode = null;
     Integer uid = null;
     Integer gid = null;
     String user = null;
     String group = null;
-    long mtime = 0;
+    Long mtime = null;
     Long ctime = null;
     Long inode = null;
     Long device = null;
@@ -75,76 +56,30 @@ public record Tree(List<Node> nodes) {
     String subtree = null;
     String target = null;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String field = p.currentName();
+      String f = p.currentName();
       p.nextToken();
-      switch (field) {
-        case "name" -> name = text(p, field);
-        case "type" -> type = text(p, field);
-        case "mode" -> mode = p.currentToken() == JsonToken.VALUE_NULL ? 0 : integer(p, field).intValue();
-        case "uid" -> uid = integer(p, field);
-        case "gid" -> gid = integer(p, field);
-        case "user" -> user = text(p, field);
-        case "group" -> group = text(p, field);
-        case "mtime" -> mtime = p.currentToken() == JsonToken.VALUE_NULL ? 0 : number(p, field);
-        case "ctime" -> ctime = number(p, field);
-        case "inode" -> inode = number(p, field);
-        case "device" -> device = number(p, field);
-        case "size" -> size = number(p, field);
-        case "content" -> content = texts(p, field);
-        case "sha256" -> sha256 = text(p, field);
-        case "subtree" -> subtree = text(p, field);
-        case "target" -> target = text(p, field);
+      switch (f) {
+        case "name" -> name = JsonFields.text(p, WHAT, f);
+        case "type" -> type = JsonFields.text(p, WHAT, f);
+        case "mode" -> mode = JsonFields.integer(p, WHAT, f);
+        case "uid" -> uid = JsonFields.integer(p, WHAT, f);
+        case "gid" -> gid = JsonFields.integer(p, WHAT, f);
+        case "user" -> user = JsonFields.text(p, WHAT, f);
+        case "group" -> group = JsonFields.text(p, WHAT, f);
+        case "mtime" -> mtime = JsonFields.number(p, WHAT, f);
+        case "ctime" -> ctime = JsonFields.number(p, WHAT, f);
+        case "inode" -> inode = JsonFields.number(p, WHAT, f);
+        case "device" -> device = JsonFields.number(p, WHAT, f);
+        case "size" -> size = JsonFields.number(p, WHAT, f);
+        case "content" -> content = JsonFields.list(p, WHAT, f, q -> JsonFields.text(q, WHAT, f));
+        case "sha256" -> sha256 = JsonFields.text(p, WHAT, f);
+        case "subtree" -> subtree = JsonFields.text(p, WHAT, f);
+        case "target" -> target = JsonFields.text(p, WHAT, f);
         default -> p.skipChildren(); // a field of a later version
       }
     }
-    expect(p, p.currentToken(), JsonToken.END_OBJECT);
-    return new Node(
-        name, type, mode, uid, gid, user, group, mtime, ctime, inode, device, size, content, sha256, subtree, target);
-  }
-
-  private static String text(JsonParser p, String field) throws IOException {
-    return switch (p.currentToken()) {
-      case VALUE_STRING -> p.getText();
-      case VALUE_NULL -> null;
-      default -> throw new IOException("tree: node field '" + field + "' is not text");
-    };
-  }
-
-  private static Integer integer(JsonParser p, String field) throws IOException {
-    Long n = number(p, field);
-    if (n != null && (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE)) {
-      throw new IOException("tree: node field '" + field + "' is out of range");
-    }
-    return n == null ? null : n.intValue();
-  }
-
-  private static Long number(JsonParser p, String field) throws IOException {
-    return switch (p.currentToken()) {
-      case VALUE_NUMBER_INT -> p.getLongValue();
-      case VALUE_NULL -> null;
-      default -> throw new IOException("tree: node field '" + field + "' is not a whole number");
-    };
-  }
-
-  private static List<String> texts(JsonParser p, String field) throws IOException {
-    if (p.currentToken() == JsonToken.VALUE_NULL) {
-      return null;
-    }
-    expect(p, p.currentToken(), JsonToken.START_ARRAY);
-    List<String> out = new ArrayList<>();
-    while (p.nextToken() != JsonToken.END_ARRAY) {
-      String s = text(p, field);
-      if (s == null) {
-        throw new IOException("tree: node field '" + field + "' holds a null");
-      }
-      out.add(s);
-    }
-    return out;
-  }
-
-  private static void expect(JsonParser p, JsonToken got, JsonToken wanted) throws IOException {
-    if (got != wanted) {
-      throw new IOException("tree: expected " + wanted + " but found " + got + " at " + p.currentLocation());
-    }
+    JsonFields.expect(p, JsonToken.END_OBJECT, WHAT);
+    return new Node(name, type, mode == null ? 0 : mode, uid, gid, user, group, mtime == null ? 0 : mtime, ctime,
+        inode, device, size, content, sha256, subtree, target);
   }
 }

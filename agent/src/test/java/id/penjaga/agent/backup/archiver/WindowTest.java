@@ -9,13 +9,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class WindowTest {
-  @Test
-  void aFullWindowLetsTheWalkOnOnlyWhenHalfIsDone() throws Exception {
-    Archiver.Window w = new Archiver.Window(4);
-    for (int i = 0; i < 4; i++) {
-      w.enter(); // never waits below the bound
-    }
-    CountDownLatch entered = new CountDownLatch(1);
+  /** A walk that enters {@code w} (counting {@code entered} down once in), started and waiting there. */
+  static Thread walkWaitingAt(Archiver.Window w, CountDownLatch entered) throws InterruptedException {
     Thread walk =
         new Thread(
             () -> {
@@ -30,6 +25,17 @@ class WindowTest {
     while (walk.getState() != Thread.State.WAITING) { // the walk has met the full window
       Thread.sleep(1);
     }
+    return walk;
+  }
+
+  @Test
+  void aFullWindowLetsTheWalkOnOnlyWhenHalfIsDone() throws Exception {
+    Archiver.Window w = new Archiver.Window(4);
+    for (int i = 0; i < 4; i++) {
+      w.enter(); // never waits below the bound
+    }
+    CountDownLatch entered = new CountDownLatch(1);
+    Thread walk = walkWaitingAt(w, entered);
     w.leave(); // 3 out: more than half, the walk still waits
     assertThat(entered.await(300, TimeUnit.MILLISECONDS)).isFalse();
     w.leave(); // 2 out: half, the walk goes on
@@ -49,23 +55,7 @@ class WindowTest {
     CountDownLatch entered = new CountDownLatch(2);
     List<Thread> walks = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      Thread walk =
-          new Thread(
-              () -> {
-                try {
-                  w.enter();
-                  entered.countDown();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              });
-      walk.start();
-      walks.add(walk);
-    }
-    for (Thread walk : walks) {
-      while (walk.getState() != Thread.State.WAITING) {
-        Thread.sleep(1);
-      }
+      walks.add(walkWaitingAt(w, entered));
     }
     w.leave();
     w.leave(); // half out: one walk goes on (3 out), the other waits again
