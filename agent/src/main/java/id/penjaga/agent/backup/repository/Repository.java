@@ -994,7 +994,7 @@ public final class Repository implements AutoCloseable {
   }
 
   public Tree loadTree(BlobId id) throws IOException {
-    return Tree.fromJson(loadBlob(id));
+    return treeOf(readBlob(id, true));
   }
 
   /**
@@ -1003,7 +1003,11 @@ public final class Repository implements AutoCloseable {
    * backup reads back thousands of listings, and {@code check} still recomputes every id).
    */
   public Tree loadParentTree(BlobId id) throws IOException {
-    Plain p = readBlob(id, false);
+    return treeOf(readBlob(id, false));
+  }
+
+  /** A listing parsed straight from this thread's read buffer (nothing of it is kept). */
+  private static Tree treeOf(Plain p) throws IOException {
     return Tree.fromJson(p.bytes(), p.offset(), p.length());
   }
 
