@@ -2,10 +2,12 @@ package id.penjaga.agent.backup;
 
 import id.penjaga.agent.backup.backend.Backend;
 import id.penjaga.agent.backup.backend.Backends;
+import id.penjaga.agent.backup.crypto.KeyCache;
 import id.penjaga.agent.backup.repository.Repository;
 import id.penjaga.agent.config.AgentConfig;
 import id.penjaga.agent.config.ConfigException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 
@@ -13,10 +15,26 @@ import java.util.Map;
 public final class ConfiguredRepository implements RepositoryOpener {
   private final AgentConfig.RepositoryTarget target;
   private final Clock clock;
+  private final Path keyCache;
 
+  /** The target without a key cache: every opening derives the key from the password. */
   public ConfiguredRepository(AgentConfig.RepositoryTarget target, Clock clock) {
+    this(target, clock, null);
+  }
+
+  /**
+   * The target whose derived keys are kept in directory {@code keyCache} ({@link KeyCache}); null
+   * for none.
+   */
+  public ConfiguredRepository(AgentConfig.RepositoryTarget target, Clock clock, Path keyCache) {
     this.target = target;
     this.clock = clock;
+    this.keyCache = keyCache;
+  }
+
+  /** The agent's key cache ({@link KeyCache#dirIn}). */
+  public static Path keyCacheOf(AgentConfig config) {
+    return KeyCache.dirIn(config.stateDir());
   }
 
   /** The named target of the configuration, or a configuration error naming the known ones. */
@@ -31,7 +49,7 @@ public final class ConfiguredRepository implements RepositoryOpener {
       throw new ConfigException(
           "no target " + name + " in the configuration (known: " + String.join(", ", targets.keySet()) + ")");
     }
-    return new ConfiguredRepository(t, clock);
+    return new ConfiguredRepository(t, clock, keyCacheOf(config));
   }
 
   public Backend backend() throws IOException {
@@ -48,7 +66,9 @@ public final class ConfiguredRepository implements RepositoryOpener {
   public Repository open() throws IOException {
     Backend backend = backend();
     try {
-      return Repository.open(backend, password(), clock);
+      // bound to the password file as it stands before it is read
+      KeyCache keys = keyCache == null ? KeyCache.NONE : KeyCache.of(keyCache, target.passwordFile().path());
+      return Repository.open(backend, password(), clock, keys);
     } catch (IOException | RuntimeException e) {
       backend.close();
       throw e;

@@ -2,6 +2,7 @@ package id.penjaga.agent.cli;
 
 import id.penjaga.agent.backup.backend.FileKind;
 import id.penjaga.agent.backup.backend.LocalBackend;
+import id.penjaga.agent.backup.crypto.KeyCache;
 import id.penjaga.agent.backup.crypto.KeySlot;
 import id.penjaga.agent.backup.crypto.NativeCrypto;
 import id.penjaga.agent.config.AgentConfig;
@@ -115,6 +116,11 @@ final class Prestart {
       KeySlot slot = slotOf(yaml.load(new String(backend.load(FileKind.KEY, slots.get(0)), StandardCharsets.UTF_8)));
       if (slot == null) {
         return;
+      }
+      Path stateDir = config.get("agent") instanceof Map<?, ?> agent && agent.get("state-dir") instanceof String dir
+          ? Path.of(dir) : AgentConfig.DEFAULT_STATE_DIR;
+      if (slot.cachedIn(KeyCache.of(KeyCache.dirIn(stateDir), Path.of(passwordFile)))) {
+        return; // the opening finds the key there: nothing to derive
       }
       char[] password = new SecretFile(Path.of(passwordFile)).validated().read().toCharArray();
       try {

@@ -39,7 +39,7 @@ final class RotateLogsCommand implements Callable<Integer>, OpensRepository {
     CliContext ctx = new CliContext(main);
     Map<String, AgentConfig.LogSet> sets = ctx.logSets(set, spec);
     ConfiguredRepository repo =
-        ctx.config.repositoryTarget().map(t -> new ConfiguredRepository(t, ctx.clock)).orElse(null);
+        ctx.config.repositoryTarget().map(t -> new ConfiguredRepository(t, ctx.clock, ConfiguredRepository.keyCacheOf(ctx.config))).orElse(null);
     LogKeeper keeper = new LogKeeper(ctx.config, repo, ctx.spool(), ctx.clock, AgentMain.version());
     List<LogKeeper.SetResult> results = keeper.pass(sets, force, offload);
     ctx.sendPending(ctx.spool());

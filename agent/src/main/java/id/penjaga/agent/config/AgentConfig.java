@@ -35,6 +35,9 @@ public record AgentConfig(
 
   public static final Path DEFAULT_FILE = Path.of("/etc/penjaga/agent.yaml");
 
+  /** Where the agent keeps its state when {@code agent.state-dir} does not say. */
+  public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/penjaga/agent");
+
   public AgentConfig {
     metrics = metrics != null ? metrics : new Metrics(null, null);
     heartbeat = heartbeat != null ? heartbeat : new Heartbeat(null);
@@ -571,7 +574,7 @@ public record AgentConfig(
                 + "\" must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a"
                 + " letter or digit");
       }
-      stateDir = stateDir != null ? stateDir : Path.of("/var/lib/penjaga/agent");
+      stateDir = stateDir != null ? stateDir : DEFAULT_STATE_DIR;
     }
   }
 

@@ -186,7 +186,7 @@ public final class AgentDaemon implements AutoCloseable {
     LogKeeper keeper =
         new LogKeeper(
             config,
-            config.repositoryTarget().map(t -> new ConfiguredRepository(t, clock)).orElse(null),
+            config.repositoryTarget().map(t -> new ConfiguredRepository(t, clock, ConfiguredRepository.keyCacheOf(config))).orElse(null),
             spool,
             clock,
             version);

@@ -66,7 +66,7 @@ final class BackupTasks {
       public void run() {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
         for (Map.Entry<String, AgentConfig.RepositoryTarget> t : config.targets().entrySet()) {
-          ConfiguredRepository repo = new ConfiguredRepository(t.getValue(), clock);
+          ConfiguredRepository repo = new ConfiguredRepository(t.getValue(), clock, ConfiguredRepository.keyCacheOf(config));
           BackupJob job = new BackupJob(repo, t.getKey(), spool, clock, version, threads).rotation(t.getValue().rotation());
           boolean anySaved = false;
           for (Map.Entry<String, AgentConfig.Source> s : config.sources().entrySet()) {
@@ -135,7 +135,7 @@ final class BackupTasks {
       public void run() {
         for (Map.Entry<String, AgentConfig.RepositoryTarget> t : config.targets().entrySet()) {
           long seed = new SecureRandom().nextLong();
-          try (Repository repo = new ConfiguredRepository(t.getValue(), clock).open();
+          try (Repository repo = new ConfiguredRepository(t.getValue(), clock, ConfiguredRepository.keyCacheOf(config)).open();
               RepositoryLock lock = RepositoryLock.acquire(repo.backend(), false, name, clock)) {
             Checker.Result r = new Checker(repo).check(percent, seed);
             if (r.ok()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import id.penjaga.agent.AgentFixtures;
+import id.penjaga.agent.backup.crypto.KeyCache;
 import id.penjaga.agent.backup.crypto.KeySlot;
 import id.penjaga.agent.config.AgentConfig;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class PrestartTest {
   }
 
   @Test
-  void theKeyDerivedAheadOpensTheRepositoryWithoutAnotherScrypt() {
+  void theKeyDerivedAheadOpensTheRepositoryWithoutAnotherScrypt() throws Exception {
     KeySlot.expectAhead();
     int before = KeySlot.derivations();
     Prestart.deriveKeyAhead("-c", config.toString(), "snapshots");
@@ -43,9 +44,39 @@ class PrestartTest {
     CliRun run = CliRun.with(config, "backup");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(KeySlot.derivations()).as("the opening took the key derived ahead").isEqualTo(before + 1);
-    // Once taken, it is gone: the next command derives its own.
+    // Once taken, it is gone: without the key cache the next command derives its own.
+    deleteKeyCache();
     assertThat(CliRun.with(config, "snapshots").exit()).isZero();
     assertThat(KeySlot.derivations()).isEqualTo(before + 2);
+  }
+
+  private void deleteKeyCache() throws java.io.IOException {
+    Path cache = KeyCache.dirIn(dir.resolve("state"));
+    try (var entries = Files.list(cache)) {
+      for (Path e : entries.toList()) {
+        Files.delete(e);
+      }
+    }
+  }
+
+  @Test
+  void aKeyKeptInTheCacheSparesTheDerivationAheadAndTheOpeningBoth() throws Exception {
+    assertThat(CliRun.with(config, "snapshots").exit()).isZero(); // derives once, and keeps the key
+    assertThat(KeyCache.dirIn(dir.resolve("state"))).isDirectory();
+    KeySlot.expectAhead();
+    int before = KeySlot.derivations();
+    Prestart.deriveKeyAhead("-c", config.toString(), "backup");
+    CliRun run = CliRun.with(config, "backup");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(KeySlot.derivations()).as("neither ahead nor at the opening").isEqualTo(before);
+    // a wrong password file of its own is not opened by the key kept for the right one
+    Path wrong = AgentFixtures.secret(dir.resolve("other.pass"), "bukan-sandinya");
+    Path other = dir.resolve("other.yaml");
+    Files.writeString(other, withPasswordFile(wrong));
+    CliRun refused = CliRun.with(other, "snapshots");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("password");
+    assertThat(KeySlot.derivations()).isEqualTo(before + 1);
   }
 
   @Test

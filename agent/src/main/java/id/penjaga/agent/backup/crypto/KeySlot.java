@@ -61,16 +61,86 @@ public record KeySlot(
    * @throws Sealer.TamperedException when the password is not this slot's (or the slot is damaged)
    */
   public MasterKey open(char[] password) throws Sealer.TamperedException {
-    if (!"scrypt".equals(kdf) || version != 1) {
-      throw new Sealer.TamperedException("unsupported key slot (kdf " + kdf + ", version " + version + ")");
+    return open(password, KeyCache.NONE);
+  }
+
+  /**
+   * Opens the master key with a password, deriving its key unless {@code cache} holds it, and
+   * keeping the key derived in {@code cache} once it opened the slot.
+   *
+   * @throws Sealer.TamperedException when the password is not this slot's (or the slot is damaged)
+   */
+  public MasterKey open(char[] password, KeyCache cache) throws Sealer.TamperedException {
+    MasterKey cached = openCached(cache);
+    if (cached != null) {
+      return cached;
     }
+    byte[] saltBytes = saltBytes();
     byte[] kek;
     try {
-      kek = derive(password, Base64.getDecoder().decode(salt), n, r, p);
+      kek = derive(password, saltBytes, n, r, p);
     } catch (IllegalArgumentException e) {
       throw new Sealer.TamperedException("unsupported key slot (" + e.getMessage() + ")");
     }
-    return MasterKey.of(new Sealer(kek).open(Base64.getDecoder().decode(data), AAD));
+    MasterKey key = MasterKey.of(new Sealer(kek).open(sealedKey(), AAD));
+    cache.remember(saltBytes, n, r, p, kek);
+    return key;
+  }
+
+  /**
+   * The master key opened with the key {@code cache} holds for this slot, without deriving; null
+   * when it holds none, or one that does not open the slot (that one is removed).
+   */
+  public MasterKey openCached(KeyCache cache) {
+    byte[] saltBytes;
+    byte[] kek;
+    try {
+      saltBytes = saltBytes();
+      kek = supported() ? cache.find(saltBytes, n, r, p) : null;
+    } catch (Sealer.TamperedException e) {
+      return null;
+    }
+    if (kek == null) {
+      return null;
+    }
+    try {
+      return MasterKey.of(new Sealer(kek).open(sealedKey(), AAD));
+    } catch (Sealer.TamperedException | RuntimeException e) {
+      cache.forget(saltBytes, n, r, p);
+      return null;
+    }
+  }
+
+  /** Whether {@code cache} holds a key for this slot (not checked against the slot). */
+  public boolean cachedIn(KeyCache cache) {
+    try {
+      return supported() && cache.find(saltBytes(), n, r, p) != null;
+    } catch (Sealer.TamperedException e) {
+      return false;
+    }
+  }
+
+  private boolean supported() {
+    return "scrypt".equals(kdf) && version == 1;
+  }
+
+  private byte[] saltBytes() throws Sealer.TamperedException {
+    if (!supported()) {
+      throw new Sealer.TamperedException("unsupported key slot (kdf " + kdf + ", version " + version + ")");
+    }
+    try {
+      return Base64.getDecoder().decode(salt);
+    } catch (IllegalArgumentException e) {
+      throw new Sealer.TamperedException("unsupported key slot (" + e.getMessage() + ")");
+    }
+  }
+
+  private byte[] sealedKey() throws Sealer.TamperedException {
+    try {
+      return Base64.getDecoder().decode(data);
+    } catch (IllegalArgumentException e) {
+      throw new Sealer.TamperedException("damaged key slot (" + e.getMessage() + ")");
+    }
   }
 
   public byte[] toJson() {

@@ -5,6 +5,7 @@ import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import id.penjaga.agent.backup.backend.Backend;
 import id.penjaga.agent.backup.backend.FileKind;
+import id.penjaga.agent.backup.crypto.KeyCache;
 import id.penjaga.agent.backup.crypto.KeySlot;
 import id.penjaga.agent.backup.crypto.MasterKey;
 import id.penjaga.agent.backup.crypto.NativeCrypto;
@@ -217,6 +218,15 @@ public final class Repository implements AutoCloseable {
 
   /** Opens a repository with a password and loads its index. */
   public static Repository open(Backend backend, char[] password, Clock clock) throws IOException {
+    return open(backend, password, clock, KeyCache.NONE);
+  }
+
+  /**
+   * Opens a repository with a password and loads its index; a key slot's key found in {@code
+   * keys} is used rather than derived again, and a key derived is kept there.
+   */
+  public static Repository open(Backend backend, char[] password, Clock clock, KeyCache keys)
+      throws IOException {
     byte[] sealedConfig;
     try {
       sealedConfig = backend.load(FileKind.CONFIG, "config");
@@ -229,7 +239,7 @@ public final class Repository implements AutoCloseable {
     // 32 MiB) on a thread of its own, while this one reads the index files, which need no key
     // until they are opened.
     java.util.concurrent.FutureTask<Repository> unlocking =
-        new java.util.concurrent.FutureTask<>(() -> unlock(backend, slots, password, sealedConfig, clock));
+        new java.util.concurrent.FutureTask<>(() -> unlock(backend, slots, password, keys, sealedConfig, clock));
     Thread t = new Thread(unlocking, "key-derivation");
     t.setDaemon(true);
     t.start();
@@ -290,37 +300,34 @@ public final class Repository implements AutoCloseable {
     }
   }
 
-  /** Opens the master key with the first key slot the password opens, and the config with it. */
+  /**
+   * Opens the master key with the first key slot whose key the cache holds, or else the first the
+   * password opens, and the config with it.
+   */
   private static Repository unlock(
-      Backend backend, List<String> slots, char[] password, byte[] sealedConfig, Clock clock)
+      Backend backend, List<String> slots, char[] password, KeyCache keys, byte[] sealedConfig, Clock clock)
       throws IOException {
+    Map<String, KeySlot> read = new java.util.LinkedHashMap<>();
     for (String slotName : slots) {
-      KeySlot slot;
       try {
-        slot = KeySlot.fromJson(backend.load(FileKind.KEY, slotName));
+        KeySlot slot = KeySlot.fromJson(backend.load(FileKind.KEY, slotName));
+        read.put(slotName, slot);
+        MasterKey cached = slot.openCached(keys);
+        if (cached != null) {
+          return withConfig(backend, slotName, cached, sealedConfig, clock);
+        }
       } catch (IOException e) {
         log.warn("key slot {} unreadable: {}", slotName, e.getMessage());
-        continue;
       }
+    }
+    for (Map.Entry<String, KeySlot> e : read.entrySet()) {
       MasterKey key;
       try {
-        key = slot.open(password);
-      } catch (Sealer.TamperedException e) {
+        key = e.getValue().open(password, keys);
+      } catch (Sealer.TamperedException wrong) {
         continue;
       }
-      RepositoryConfig config;
-      try {
-        config = RepositoryConfig.fromJson(key.sealer().open(sealedConfig, "config"));
-      } catch (Sealer.TamperedException e) {
-        throw new RepositoryException("repository config at " + backend.location() + " is damaged");
-      }
-      if (config.version() != RepositoryConfig.VERSION) {
-        throw new RepositoryException(
-            "repository format version " + config.version() + " is not supported by this agent");
-      }
-      Repository repo = new Repository(backend, key, config, clock);
-      repo.keySlotId = slotName;
-      return repo;
+      return withConfig(backend, e.getKey(), key, sealedConfig, clock);
     }
     throw new RepositoryException(
         "wrong password: none of the "
@@ -328,6 +335,23 @@ public final class Repository implements AutoCloseable {
             + " key slot(s) of "
             + backend.location()
             + " opens with it");
+  }
+
+  private static Repository withConfig(
+      Backend backend, String slotName, MasterKey key, byte[] sealedConfig, Clock clock) throws IOException {
+    RepositoryConfig config;
+    try {
+      config = RepositoryConfig.fromJson(key.sealer().open(sealedConfig, "config"));
+    } catch (Sealer.TamperedException e) {
+      throw new RepositoryException("repository config at " + backend.location() + " is damaged");
+    }
+    if (config.version() != RepositoryConfig.VERSION) {
+      throw new RepositoryException(
+          "repository format version " + config.version() + " is not supported by this agent");
+    }
+    Repository repo = new Repository(backend, key, config, clock);
+    repo.keySlotId = slotName;
+    return repo;
   }
 
   public Backend backend() {

@@ -83,7 +83,7 @@ public final class RestoreTester {
         settings.scratchDir() != null ? settings.scratchDir() : config.stateDir().resolve("restore-test");
     AgentConfig.RepositoryTarget target = config.targets().get(targetName);
     ObjectNode record;
-    try (Repository repo = new ConfiguredRepository(target, clock).open();
+    try (Repository repo = new ConfiguredRepository(target, clock, ConfiguredRepository.keyCacheOf(config)).open();
         RepositoryLock lock = RepositoryLock.acquire(repo.backend(), false, "restore-test", clock)) {
       record = new RestoreTester(repo, settings, scratch, clock).run(sources, seed);
     }
