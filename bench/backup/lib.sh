@@ -3,7 +3,7 @@
 # (declare -A result) before measuring.
 
 # The options of the installed command (packaging/penjaga-agent), huge pages as it chooses them.
-java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xms16m -Xmn8m -Xmx256m -XX:-ShrinkHeapInSteps -XX:TieredStopAtLevel=1}
+java_opts=${PENJAGA_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -Xms64m -Xmn8m -Xmx256m -XX:-ShrinkHeapInSteps -XX:TieredStopAtLevel=1}
 if [ -z "${PENJAGA_JAVA_OPTS:-}" ] && grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
   java_opts="$java_opts -XX:+UseTransparentHugePages"
 fi
