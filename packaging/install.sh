@@ -17,6 +17,7 @@ if [ "${1:-}" = "--uninstall" ]; then
     systemctl disable --now penjaga-agent.service penjaga-collector.service 2>/dev/null || true
   fi
   for f in $PROGRAMS; do rm -f "$f"; done
+  rm -rf /usr/share/penjaga/native
   rmdir /usr/share/penjaga 2>/dev/null || true
   rm -rf /usr/share/doc/penjaga
   [ -d /run/systemd/system ] && systemctl daemon-reload || true

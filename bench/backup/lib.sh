@@ -65,8 +65,13 @@ penjaga_command() {
     sh packaging/penjaga-cds "$jar" "$work/penjaga-agent.jsa"
     [ -f "$work/penjaga-agent.jsa" ] && cds="-XX:SharedArchiveFile=$work/penjaga-agent.jsa -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off"
   fi
+  # The native libraries unpacked as the installation unpacks them (penjaga-setup), unless BENCH_NATIVE=no.
+  libs=""
+  if [ "${BENCH_NATIVE:-yes}" = yes ] && java -cp "$jar" id.penjaga.agent.cli.NativeLibraries unpack "$work/native" > /dev/null; then
+    libs="-Djava.library.path=$work/native -Dpenjaga.native.dir=$work/native"
+  fi
   # shellcheck disable=SC2206
-  penjaga=(java $java_opts $cds -jar "$jar" -c "$work/agent.yaml")
+  penjaga=(java $java_opts $cds $libs -jar "$jar" -c "$work/agent.yaml")
 }
 
 # agent_yaml ID REPOSITORY-LINES: $work/agent.yaml for source $work/src; REPOSITORY-LINES are the

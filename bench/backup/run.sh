@@ -70,7 +70,7 @@ out="bench/results/backup-$(date -u +%Y-%m-%d).md"
   echo "Machine: $(machine)."
   echo "Tree: $files files, $((src_bytes / 1048576)) MiB (55% incompressible, 35% text documents, 10% duplicates),"
   echo "made by \`bench/backup/make-tree.py\`; incremental after \`mutate.py\` (1% of files edited, 1% added)."
-  echo "Versions: penjaga $("${penjaga[@]}" --version | awk '{print $2}') (java $java_opts${cds:+, class-data archive}), $(restic version | awk '{print $1, $2}'), $(borg --version)."
+  echo "Versions: penjaga $("${penjaga[@]}" --version | awk '{print $2}') (java $java_opts${cds:+, class-data archive}${libs:+, native libraries unpacked at install}), $(restic version | awk '{print $1, $2}'), $(borg --version)."
   echo "Each figure is the median of $rounds rounds (the range of wall times beside it) of a whole process, JVM start"
   echo "included; page cache warm for all three; the ratios are of the medians."
   echo

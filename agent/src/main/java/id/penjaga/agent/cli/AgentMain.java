@@ -72,6 +72,7 @@ public final class AgentMain {
   Path configFile = AgentConfig.DEFAULT_FILE;
 
   public static void main(String[] args) {
+    NativeLibraries.useUnpacked();
     List<Class<?>> commands = commandsFor(args);
     if (commands.size() == 1) {
       Prestart.begin(commands.get(0), args);

@@ -142,6 +142,12 @@ class PackagingIT {
     Run shared = sh("java -XX:SharedArchiveFile=/usr/share/penjaga/penjaga-agent.jsa -Xshare:on"
         + " -jar /usr/share/penjaga/penjaga-agent.jar --version");
     assertThat(shared.exit()).as(shared.out()).isZero();
+    // The native libraries unpacked at install for this jar, and used by the commands from there.
+    assertThat(Path.of("/usr/share/penjaga/native/jar")).isRegularFile();
+    Run natives = sh("java -Djava.library.path=/usr/share/penjaga/native -Dpenjaga.native.dir=/usr/share/penjaga/native"
+        + " -cp /usr/share/penjaga/penjaga-agent.jar id.penjaga.agent.cli.NativeLibraries check");
+    assertThat(natives.out()).contains("the unpacked ones, AES native");
+    assertThat(natives.exit()).as(natives.out()).isZero();
     assertThat(sh("penjaga-collector --version").exit()).isZero();
   }
 
