@@ -62,12 +62,19 @@ public final class ConfiguredRepository implements RepositoryOpener {
     return target.passwordFile().read().toCharArray();
   }
 
+  /**
+   * The key cache for this target's password file as it stands now ({@link KeyCache#NONE} without
+   * one): to be taken before the password is read.
+   */
+  public KeyCache keyCache() {
+    return keyCache == null ? KeyCache.NONE : KeyCache.of(keyCache, target.passwordFile().path());
+  }
+
   @Override
   public Repository open() throws IOException {
     Backend backend = backend();
     try {
-      // bound to the password file as it stands before it is read
-      KeyCache keys = keyCache == null ? KeyCache.NONE : KeyCache.of(keyCache, target.passwordFile().path());
+      KeyCache keys = keyCache(); // bound to the password file as it stands before it is read
       return Repository.open(backend, password(), clock, keys);
     } catch (IOException | RuntimeException e) {
       backend.close();

@@ -3,6 +3,8 @@ package id.penjaga.agent.cli;
 import id.penjaga.agent.backup.ConfiguredRepository;
 
 import id.penjaga.agent.backup.backend.Backend;
+import id.penjaga.agent.backup.crypto.KeyCache;
+import id.penjaga.agent.backup.crypto.KeySlot;
 import id.penjaga.agent.backup.repository.Repository;
 import java.io.IOException;
 import java.util.List;
@@ -45,8 +47,9 @@ final class InitCommand implements Callable<Integer>, OpensRepository {
           continue;
         }
       }
+      KeyCache keys = repository.keyCache(); // before the password is read
       try (Backend backend = repository.backend();
-          Repository repo = Repository.init(backend, repository.password(), ctx.clock)) {
+          Repository repo = Repository.init(backend, repository.password(), KeySlot.DEFAULT_N, ctx.clock, keys)) {
         if (mediumName != null) {
           id.penjaga.agent.backup.MediaRotation.label(backend, mediumName, ctx.clock.instant());
         }

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -111,11 +112,16 @@ public final class KeyCache {
     }
     Path tmp = null;
     try {
+      // Owned as the state directory is: an entry made by an administrator's command (root) is
+      // then the daemon's too, as the password file is.
       Files.createDirectories(dir);
+      UserPrincipal owner = dir.getParent() == null ? null : Files.getOwner(dir.getParent());
       Files.setPosixFilePermissions(dir, OWNER_DIR);
+      ownedBy(dir, owner);
       tmp = Files.createTempFile(dir, ".entry-", ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
       String text = MAGIC + "\npassword-file " + identity + "\nkek " + Base64.getEncoder().encodeToString(kek) + "\n";
       Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+      ownedBy(tmp, owner);
       Path entry = entry(salt, n, r, p);
       try {
         Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -133,6 +139,17 @@ public final class KeyCache {
           // nothing more to do
         }
       }
+    }
+  }
+
+  /** Gives {@code file} to {@code owner} where this process may (as root); else leaves it as it is. */
+  private static void ownedBy(Path file, UserPrincipal owner) {
+    try {
+      if (owner != null && !owner.equals(Files.getOwner(file, LinkOption.NOFOLLOW_LINKS))) {
+        Files.setOwner(file, owner);
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      // not root: the entry stays this user's
     }
   }
 

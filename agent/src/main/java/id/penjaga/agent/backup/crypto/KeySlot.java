@@ -38,9 +38,15 @@ public record KeySlot(
 
   /** Seals a master key with a password into a new slot. */
   public static KeySlot create(MasterKey key, char[] password, int n) {
+    return create(key, password, n, KeyCache.NONE);
+  }
+
+  /** Seals a master key with a password into a new slot, keeping the key derived in {@code keys}. */
+  public static KeySlot create(MasterKey key, char[] password, int n, KeyCache keys) {
     byte[] salt = new byte[32];
     new SecureRandom().nextBytes(salt);
     byte[] kek = derive(password, salt, n, 8, 1);
+    keys.remember(salt, n, 8, 1, kek);
     byte[] sealed = new Sealer(kek).seal(key.bytes(), AAD);
     return new KeySlot(
         1,

@@ -186,6 +186,15 @@ public final class Repository implements AutoCloseable {
   /** As {@link #init(Backend, char[], Clock)} with a chosen scrypt cost (tests use a low one). */
   public static Repository init(Backend backend, char[] password, int scryptN, Clock clock)
       throws IOException {
+    return init(backend, password, scryptN, clock, KeyCache.NONE);
+  }
+
+  /**
+   * As {@link #init(Backend, char[], int, Clock)}, keeping the key derived for the new slot in
+   * {@code keys}, so that the first backup need not derive it again.
+   */
+  public static Repository init(Backend backend, char[] password, int scryptN, Clock clock, KeyCache keys)
+      throws IOException {
     if (backend.stat(FileKind.CONFIG, "config").isPresent()) {
       throw new RepositoryException("a repository already exists at " + backend.location());
     }
@@ -205,7 +214,7 @@ public final class Repository implements AutoCloseable {
             1 << 20,
             8 << 20,
             random.nextLong());
-    KeySlot slot = KeySlot.create(key, password, scryptN);
+    KeySlot slot = KeySlot.create(key, password, scryptN, keys);
     byte[] slotId = new byte[16];
     random.nextBytes(slotId);
     backend.save(FileKind.KEY, HexFormat.of().formatHex(slotId), slot.toJson());

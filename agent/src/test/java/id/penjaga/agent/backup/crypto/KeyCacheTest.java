@@ -80,6 +80,22 @@ class KeyCacheTest {
   }
 
   @Test
+  void aRepositoryMadeWithTheCacheOpensWithoutDerivingAgain() throws Exception {
+    Path other = dir.resolve("nas");
+    KeyCache keys = KeyCache.of(cacheDir, passwordFile);
+    String id;
+    try (Repository repo = Repository.init(new LocalBackend(other), password(), FAST_SCRYPT, Clock.systemUTC(), keys)) {
+      id = repo.id();
+    }
+    int before = KeySlot.derivations();
+    try (Repository repo = Repository.open(
+        new LocalBackend(other), password(), Clock.systemUTC(), KeyCache.of(cacheDir, passwordFile))) {
+      assertThat(repo.id()).isEqualTo(id);
+    }
+    assertThat(KeySlot.derivations()).isEqualTo(before);
+  }
+
+  @Test
   void aChangedPasswordFileIsNeverOpenedByTheKeyKept() throws Exception {
     open();
     rewritePasswordFile("bukan-sandinya");
@@ -128,6 +144,23 @@ class KeyCacheTest {
     open();
     assertThat(KeySlot.derivations()).isEqualTo(before + 1);
     assertThat(Files.getPosixFilePermissions(entry)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+  }
+
+  @Test
+  void entriesBelongToTheStateDirectorysOwner() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")), "only root can give files away");
+    Path state = cacheDir.getParent();
+    Files.createDirectories(state);
+    java.nio.file.attribute.UserPrincipal nobody =
+        state.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+    Files.setOwner(state, nobody);
+    open();
+    assertThat(Files.getOwner(cacheDir)).isEqualTo(nobody);
+    assertThat(Files.getOwner(entries().get(0))).isEqualTo(nobody);
+    int before = KeySlot.derivations();
+    open();
+    assertThat(KeySlot.derivations()).as("root still reads it").isEqualTo(before);
   }
 
   @Test
