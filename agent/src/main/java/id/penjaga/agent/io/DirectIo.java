@@ -2,11 +2,9 @@ package id.penjaga.agent.io;
 
 import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,11 +47,8 @@ public final class DirectIo {
     return new DirectIo(0);
   }
 
-  /**
-   * As {@link #forOneFileSystem}, with buffers off their alignment: every direct read and write is
-   * refused (tests of the fallback only).
-   */
-  public static DirectIo misalignedForTest() {
+  /** As {@link #forOneFileSystem}, with buffers off their alignment: every direct write is refused. */
+  static DirectIo misalignedForTest() {
     return new DirectIo(1);
   }
 
@@ -67,8 +62,8 @@ public final class DirectIo {
     return directWrites.get();
   }
 
-  /** Direct I/O failed here where the ordinary read or write worked: it is not tried again. */
-  public void refused() {
+  /** Direct I/O failed here where the ordinary write worked: it is not tried again. */
+  void refused() {
     alignment = -1;
   }
 
@@ -118,157 +113,7 @@ public final class DirectIo {
     }
   }
 
-  /**
-   * Reads {@code file[offset, offset + length)} into {@code out} with direct I/O: the aligned
-   * blocks around the range, a slice at a time, through this thread's aligned buffer.
-   *
-   * @return true when read; false when direct I/O was not possible or the file ended early, in
-   *     which case the caller reads the ordinary way (whose error, if it has one, is the one to
-   *     report)
-   */
-  public boolean read(Path file, long offset, int length, byte[] out) {
-    int align = alignment(file);
-    if (align <= 0) {
-      return false;
-    }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
-      ByteBuffer buf = buffer(align);
-      long at = offset / align * align; // the aligned position the next slice is read from
-      int done = 0;
-      while (done < length) {
-        buf.clear();
-        int want = (int) Math.min(SLICE, (offset + length - at + align - 1) / align * align);
-        buf.limit(want);
-        while (buf.hasRemaining()) {
-          if (ch.read(buf, at + buf.position()) < 0) {
-            return false;
-          }
-          if (buf.position() % align != 0) {
-            break; // end of file: a direct read past it returns what there is, unaligned
-          }
-        }
-        int skip = (int) (offset + done - at);
-        int n = Math.min(buf.position() - skip, length - done);
-        if (n <= 0) {
-          return false;
-        }
-        buf.get(skip, out, done, n);
-        done += n;
-        if (done < length && buf.position() < want) {
-          return false; // the file ended before the range did
-        }
-        at += buf.position();
-      }
-      return true;
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    }
-  }
-
-  /**
-   * Opens {@code file} (created or truncated) for writing with direct I/O: a file written once and
-   * not read again soon (a restored file). Null where direct I/O is off here.
-   */
-  public Output create(Path file) {
-    int align = alignment(file);
-    if (align <= 0) {
-      return null;
-    }
-    try {
-      return new Output(
-          FileChannel.open(
-              file,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.WRITE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              LinkOption.NOFOLLOW_LINKS,
-              ExtendedOpenOption.DIRECT),
-          buffer(align),
-          align);
-    } catch (IOException | UnsupportedOperationException e) {
-      return null;
-    }
-  }
-
-  /** A write with direct I/O failed: the caller writes the file again the ordinary way. */
-  public static final class Refused extends IOException {
-    Refused(IOException cause) {
-      super("direct I/O failed: " + cause.getMessage(), cause);
-    }
-  }
-
-  /**
-   * A file written with direct I/O, a slice at a time, from the thread that opened it. {@link
-   * #finish} writes the last, zero-padded block and cuts the file to its length; a write that fails
-   * throws {@link Refused}.
-   */
-  public final class Output extends OutputStream {
-    private final FileChannel ch;
-    private final ByteBuffer buf;
-    private final int align;
-    private long length;
-
-    private Output(FileChannel ch, ByteBuffer buf, int align) {
-      this.ch = ch;
-      this.buf = buf.clear();
-      this.align = align;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      while (len > 0) {
-        int n = Math.min(len, buf.remaining());
-        buf.put(b, off, n);
-        off += n;
-        len -= n;
-        length += n;
-        if (!buf.hasRemaining()) {
-          drain();
-        }
-      }
-    }
-
-    private void drain() throws Refused {
-      buf.flip();
-      try {
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-      } catch (IOException e) {
-        throw new Refused(e);
-      }
-      buf.clear();
-    }
-
-    /** Writes what is left and cuts the file to the bytes written. */
-    public void finish() throws IOException {
-      if (buf.position() > 0) {
-        int padded = (buf.position() + align - 1) / align * align;
-        while (buf.position() < padded) {
-          buf.put((byte) 0);
-        }
-        drain();
-        try {
-          ch.truncate(length);
-        } catch (IOException e) {
-          throw new Refused(e);
-        }
-      }
-      directWrites.incrementAndGet();
-    }
-
-    @Override
-    public void close() throws IOException {
-      ch.close();
-    }
-  }
-
-  /** The alignment of {@code file}'s file system, read at the first read or write. */
+  /** The alignment of {@code file}'s file system, read at the first write. */
   private int alignment(Path file) {
     int a = alignment;
     if (a != 0) {

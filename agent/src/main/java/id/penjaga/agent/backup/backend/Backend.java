@@ -33,21 +33,12 @@ public interface Backend extends AutoCloseable {
   /** Reads a whole file. @throws java.nio.file.NoSuchFileException if it is absent */
   byte[] load(FileKind kind, String name) throws IOException;
 
-  /**
-   * As {@link #load(FileKind, String)}, for a file read once and not again soon (a pack that check
-   * --read-data or prune reads whole): a backend may read it past its caches.
-   */
-  default byte[] loadOnce(FileKind kind, String name) throws IOException {
-    return load(kind, name);
-  }
-
   /** Reads {@code length} bytes at {@code offset} of a file. */
   byte[] load(FileKind kind, String name, long offset, int length) throws IOException;
 
   /**
    * As {@link #load(FileKind, String, long, int)}, into {@code into[0, length)}: a caller reading
-   * many pieces (a restore) reuses one buffer. The pieces are read once (a restore's chunks): a
-   * backend may read large ones past its caches.
+   * many pieces (a restore) reuses one buffer.
    */
   default void loadInto(FileKind kind, String name, long offset, int length, byte[] into) throws IOException {
     System.arraycopy(load(kind, name, offset, length), 0, into, 0, length);

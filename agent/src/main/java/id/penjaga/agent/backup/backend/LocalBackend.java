@@ -23,22 +23,10 @@ public final class LocalBackend implements Backend {
   private final Path root;
   /** Packs go to the disk past the page cache where its file system allows (see DirectIo). */
   private final DirectIo packWrites;
-  /**
-   * Large blobs (a restore's chunks) and whole packs that check --read-data or prune reads are read
-   * past the page cache too: each is read once, and a restore of hundreds of gigabytes would
-   * otherwise fill the cache with them (and, on a virtual machine, take fresh memory for every
-   * page). Small blobs are read through the cache, where the kernel's read-ahead brings in their
-   * neighbours in the pack; so are the packs of directory listings, which every backup reads
-   * again.
-   */
-  private final DirectIo packReads;
-  /** Blobs (and packs read once) of this many bytes or more are read with direct I/O. */
-  static final int DIRECT_READ_MIN = 256 << 10;
 
   public LocalBackend(Path root) {
     this.root = root.toAbsolutePath().normalize();
     this.packWrites = DirectIo.forOneFileSystem();
-    this.packReads = DirectIo.forOneFileSystem();
   }
 
   @Override
@@ -89,38 +77,15 @@ public final class LocalBackend implements Backend {
   }
 
   @Override
-  public byte[] loadOnce(FileKind kind, String name) throws IOException {
-    Path p = file(kind, name);
-    long size = Files.size(p);
-    if (size > Integer.MAX_VALUE - 16) {
-      throw new IOException(p + " is too large to be a repository file");
-    }
-    byte[] out = new byte[(int) size];
-    loadInto(kind, name, 0, (int) size, out);
-    return out;
-  }
-
-  @Override
   public byte[] load(FileKind kind, String name, long offset, int length) throws IOException {
     byte[] out = new byte[length];
-    loadCached(file(kind, name), offset, length, out);
+    loadInto(kind, name, offset, length, out);
     return out;
   }
 
   @Override
   public void loadInto(FileKind kind, String name, long offset, int length, byte[] out) throws IOException {
     Path p = file(kind, name);
-    boolean direct = kind == FileKind.PACK && length >= DIRECT_READ_MIN && packReads.enabled();
-    if (direct && packReads.read(p, offset, length, out)) {
-      return;
-    }
-    loadCached(p, offset, length, out);
-    if (direct) {
-      packReads.refused(); // direct I/O failed where the ordinary read did not
-    }
-  }
-
-  private static void loadCached(Path p, long offset, int length, byte[] out) throws IOException {
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
       long at = offset;
       for (int off = 0; off < length; ) {

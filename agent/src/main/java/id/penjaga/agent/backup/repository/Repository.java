@@ -1103,9 +1103,9 @@ public final class Repository implements AutoCloseable {
     backend.remove(FileKind.SNAPSHOT, id);
   }
 
-  /** Reads a whole pack: for check --read-data and prune (each pack once). */
+  /** Reads a whole pack: for check --read-data and prune. */
   public byte[] loadPack(String id) throws IOException {
-    return backend.loadOnce(FileKind.PACK, id);
+    return backend.load(FileKind.PACK, id);
   }
 
   public MasterKey key() {

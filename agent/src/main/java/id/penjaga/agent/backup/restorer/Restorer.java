@@ -7,7 +7,6 @@ import id.penjaga.agent.backup.repository.Repository;
 import id.penjaga.agent.backup.repository.RepositoryException;
 import id.penjaga.agent.backup.repository.Snapshot;
 import id.penjaga.agent.backup.repository.Tree;
-import id.penjaga.agent.io.DirectIo;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -30,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * Restores a snapshot, whole or in part, into a target directory: content, mode, mtime, and owner
@@ -49,28 +47,15 @@ public final class Restorer {
   private final Repository repo;
   private final boolean restoreOwner;
   private final int threads;
-  private final Supplier<DirectIo> directIo;
   private static final int WRITE_SLICE = 256 << 10;
-  /**
-   * Files of this many bytes or more are written with direct I/O: a restore of hundreds of
-   * gigabytes then does not push the server's working set out of the page cache. Smaller files go
-   * through the cache, where many of them cost one device write, not one each.
-   */
-  static final int DIRECT_WRITE_MIN = 1 << 20;
 
   public Restorer(Repository repo) {
     this(repo, Math.max(2, Runtime.getRuntime().availableProcessors()));
   }
 
   public Restorer(Repository repo, int threads) {
-    this(repo, threads, DirectIo::forOneFileSystem);
-  }
-
-  /** As {@link #Restorer(Repository, int)}, large files written by what {@code directIo} gives. */
-  Restorer(Repository repo, int threads, Supplier<DirectIo> directIo) {
     this.repo = repo;
     this.threads = threads;
-    this.directIo = directIo;
     this.restoreOwner = "root".equals(System.getProperty("user.name"));
   }
 
@@ -88,8 +73,6 @@ public final class Restorer {
     final AtomicLong bytes = new AtomicLong();
     /** Files being written by the workers, at most {@link #IN_FLIGHT} at a time. */
     final List<Future<?>> pending = new ArrayList<>();
-    /** Large files are written past the page cache where the target's file system allows. */
-    final DirectIo direct = directIo.get();
 
     Run(Path target, List<String> include) {
       this.target = target;
@@ -246,35 +229,16 @@ public final class Restorer {
 
   private void restoreFile(Run run, Node node, Path path, String rel) throws IOException {
     MessageDigest sha = NativeCrypto.sha256();
-    long written = -1;
-    boolean tryDirect =
-        node.size() != null
-            && node.size() >= DIRECT_WRITE_MIN
-            && run.direct.enabled();
-    DirectIo.Output direct = tryDirect ? run.direct.create(path) : null;
-    if (direct != null) {
-      try (direct) {
-        // The whole-file SHA-256 below verifies the content; no need to hash each chunk again.
-        written = writeChunks(node, direct, sha, false);
-        direct.finish();
-      } catch (DirectIo.Refused e) {
-        sha.reset();
-        written = -1; // written again below, the ordinary way
-      }
-    }
-    if (written < 0) {
-      try (OutputStream out =
-          Files.newOutputStream(
-              path,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE,
-              LinkOption.NOFOLLOW_LINKS)) {
-        written = writeChunks(node, out, sha, false);
-      }
-      if (tryDirect) {
-        run.direct.refused(); // direct I/O failed where the ordinary write did not
-      }
+    long written;
+    try (OutputStream out =
+        Files.newOutputStream(
+            path,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS)) {
+      // The whole-file SHA-256 below verifies the content; no need to hash each chunk again.
+      written = writeChunks(node, out, sha, false);
     }
     String actual = HexFormat.of().formatHex(sha.digest());
     if (node.sha256() != null && !node.sha256().equals(actual)) {
