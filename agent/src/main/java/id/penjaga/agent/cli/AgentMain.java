@@ -122,7 +122,7 @@ public final class AgentMain {
   }
 
   AgentConfig loadConfig() throws ConfigException {
-    return AgentConfig.load(configFile);
+    return Prestart.config(configFile);
   }
 
   /** The version from the jar's manifest ("dev" when run from classes). */

@@ -1,12 +1,14 @@
 package id.penjaga.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import id.penjaga.agent.AgentFixtures;
 import id.penjaga.agent.backup.crypto.KeyCache;
 import id.penjaga.agent.backup.crypto.KeySlot;
 import id.penjaga.agent.config.AgentConfig;
+import id.penjaga.agent.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -152,6 +154,41 @@ class PrestartTest {
         AnalyzeLogsCommand.class)) {
       assertThat(OpensRepository.class.isAssignableFrom(c)).as(c.getSimpleName()).isFalse();
     }
+  }
+
+  @Test
+  void theConfigurationReadAheadIsTheOneTheCommandUsesOnce() throws Exception {
+    AgentConfig ahead = Prestart.readConfigAhead(config).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(ahead.agent().id()).isEqualTo("lpse-uji");
+    // Changed after it was read ahead: the command has what was read ahead, a later reading the file.
+    Files.writeString(config, Files.readString(config).replace("lpse-uji", "lpse-baru"));
+    assertThat(Prestart.config(config)).isSameAs(ahead);
+    assertThat(Prestart.config(config).agent().id()).isEqualTo("lpse-baru");
+    // Another file than the one read ahead is read itself.
+    Path other = dir.resolve("other.yaml");
+    Files.writeString(other, Files.readString(config).replace("lpse-baru", "lpse-lain"));
+    Prestart.readConfigAhead(config).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(Prestart.config(other).agent().id()).isEqualTo("lpse-lain");
+  }
+
+  @Test
+  void aConfigurationErrorReadAheadIsReportedAsItWouldBeOtherwise() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, Files.readString(config).replace("  id: lpse-uji", "  id: lpse-uji\n  colour: blue"));
+    String direct = null;
+    try {
+      AgentConfig.load(bad);
+    } catch (ConfigException e) {
+      direct = e.getMessage();
+    }
+    assertThat(direct).contains("bad.yaml:").contains("agent.colour: unknown key");
+    Prestart.readConfigAhead(bad).exceptionally(e -> null).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThatThrownBy(() -> Prestart.config(bad)).isInstanceOf(ConfigException.class).hasMessage(direct);
+    Path missing = dir.resolve("missing.yaml");
+    Prestart.readConfigAhead(missing).exceptionally(e -> null).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThatThrownBy(() -> Prestart.config(missing))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(missing + ": configuration file not found");
   }
 
   @Test
